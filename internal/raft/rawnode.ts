@@ -5,6 +5,8 @@ import { message, Raft } from "./raft.js";
 import type { ConfChange, ConfState, Entry, HardState, Message, ProgressStatus, Ready, SoftState, Status } from "./types.js";
 import { StateType } from "./types.js";
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 function proposalEntry(type: Entry["type"], data: Uint8Array): Entry {
   return { term: 0, index: 0, type, data };
 }
@@ -102,8 +104,7 @@ export class RawNode {
 
   hasReady(): boolean {
     const r = this.raft;
-    const soft = this.softState();
-    if (soft.lead !== this.prevSoft.lead || soft.state !== this.prevSoft.state) return true;
+    if (r.lead !== this.prevSoft.lead || r.state !== this.prevSoft.state) return true;
     const hs = this.prevHard;
     if (r.term !== hs.term || r.vote !== hs.vote || r.raftLog.committed !== hs.commit) return true;
     const u = r.raftLog.unstable;
@@ -127,10 +128,7 @@ export class RawNode {
       hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote || hard.commit !== this.prevHard.commit;
     const entries = log.unstable.entries.slice();
     const snapshot = log.unstable.snapshot;
-    const rd: Ready = {
-      ...(softChanged ? { softState: soft } : {}),
-      ...(hardChanged ? { hardState: hard } : {}),
-      ...(snapshot ? { snapshot } : {}),
+    const rd: Mutable<Ready> = {
       readStates: r.readStates,
       entries,
       committedEntries: log.hasNextCommittedEnts() ? log.nextCommittedEnts(r.maxCommittedSizePerReady) : [],
@@ -138,6 +136,9 @@ export class RawNode {
       mustSync:
         entries.length > 0 || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
     };
+    if (softChanged) rd.softState = soft;
+    if (hardChanged) rd.hardState = hard;
+    if (snapshot) rd.snapshot = snapshot;
     r.msgs = [];
     r.readStates = [];
     if (softChanged) this.prevSoft = soft;

@@ -5,6 +5,8 @@ function isIndex(v: unknown): v is number {
   return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }
 
+const numericFields = ["from", "to", "term", "logTerm", "index", "commit", "rejectHint"] as const;
+
 function isIdList(v: unknown): boolean {
   return Array.isArray(v) && v.every((id) => isIndex(id) && id > 0);
 }
@@ -16,9 +18,8 @@ function isIdList(v: unknown): boolean {
 export function invalidReason(m: Message, self: number): string | undefined {
   if (typeof m !== "object" || m === null) return "not a message";
   if (!networkMessageTypes.has(m.type)) return `type ${String(m.type)} is not accepted from peers`;
-  const numbers = { from: m.from, to: m.to, term: m.term, logTerm: m.logTerm, index: m.index, commit: m.commit, rejectHint: m.rejectHint };
-  for (const [name, value] of Object.entries(numbers)) {
-    if (!isIndex(value)) return `${name} is not a non-negative integer`;
+  for (const name of numericFields) {
+    if (!isIndex(m[name])) return `${name} is not a non-negative integer`;
   }
   if (m.to !== self) return `addressed to ${m.to}, not to ${self}`;
   if (m.from === 0) return "from is 0";
