@@ -19,12 +19,18 @@ export default tseslint.config(
       "import-x/no-default-export": "error",
       "@typescript-eslint/consistent-type-imports": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // Packages talk to each other through their entries; tests may reach inside to unit-test.
+    files: ["internal/**/*.ts", "cmd/**/*.ts", "bench/**/*.ts"],
+    rules: {
       "no-restricted-imports": [
         "error",
         {
           patterns: [
             {
-              group: ["**/internal/*/*", "!**/internal/*/index.js"],
+              group: ["../*/*", "../../internal/*/*", "!../*/index.js", "!../../internal/*/index.js"],
               message: "Import another package through its index.js entry, never a file inside it.",
             },
           ],

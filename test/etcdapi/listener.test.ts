@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as grpc from "@grpc/grpc-js";
-import { listenClientPort } from "../../internal/etcdapi/listener.js";
+import { listenClientPort } from "../../internal/etcdapi/index.js";
 
 const echo = {
   path: "/test.Echo/Say",
