@@ -30,7 +30,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ["../*/*", "../../internal/*/*", "!../*/index.js", "!../../internal/*/index.js"],
+              // ../pkg/file.js or ../../internal/pkg/file.js, unless file is index.js
+              regex: "^(\\.\\./)+(internal/)?[^/]+/(?!index\\.js$)[^/]+$",
               message: "Import another package through its index.js entry, never a file inside it.",
             },
           ],
