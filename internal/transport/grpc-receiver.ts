@@ -1,0 +1,203 @@
+import * as grpc from "@grpc/grpc-js";
+import type { Message } from "../raft/index.js";
+import { decodeMessage } from "../raftpb/index.js";
+import type { TransportStats } from "./transport.js";
+import type { Batch, CallHeader, Decoded, PingRequest, PingResponse, SnapshotAck, SnapshotChunk, StreamSummary } from "./wire.js";
+import { metadataKeys, readHeader } from "./wire.js";
+
+/** What the receiving side needs from its transport. */
+export interface ReceiverContext {
+  readonly id: number;
+  readonly clusterId: string;
+  readonly maxSnapshotBytes: number;
+  readonly stats: TransportStats;
+  /** Hand a message to the handler (no-op once stopping). */
+  deliver(m: Message): void;
+  rejected(from: number | undefined, reason: string): void;
+  snapshotReceived(from: number, bytes: number): void;
+}
+
+type ErrorStatus = { code: grpc.status; details: string };
+
+/**
+ * The server half of the Peer service. It checks each call's header, decodes what peers send,
+ * and never lets a peer's bad input end anything but that peer's own call.
+ */
+export class Receiver {
+  /** Ends each open call; used on stop so shutdown does not wait on peers' long-lived streams. */
+  private readonly open = new Set<(s: ErrorStatus) => void>();
+  private stopping = false;
+
+  constructor(private readonly ctx: ReceiverContext) {}
+
+  /** The grpc-js implementation object for peerService. */
+  implementation(): grpc.UntypedServiceImplementation {
+    return {
+      stream: (call: grpc.ServerReadableStream<Decoded<Batch>, StreamSummary>, cb: grpc.sendUnaryData<StreamSummary>) =>
+        this.stream(call, cb),
+      snapshot: (call: grpc.ServerReadableStream<Decoded<SnapshotChunk>, SnapshotAck>, cb: grpc.sendUnaryData<SnapshotAck>) =>
+        this.snapshot(call, cb),
+      ping: (call: grpc.ServerUnaryCall<PingRequest, PingResponse>, cb: grpc.sendUnaryData<PingResponse>) => this.ping(call, cb),
+    };
+  }
+
+  /** End every open call with UNAVAILABLE; later calls are refused the same way. */
+  stop(): void {
+    this.stopping = true;
+    const status = { code: grpc.status.UNAVAILABLE, details: `member ${this.ctx.id} is stopping` };
+    for (const end of [...this.open]) end(status);
+    this.open.clear();
+  }
+
+  /** The caller's header when it may talk to us, else the status refusing it. */
+  private admit(md: grpc.Metadata): CallHeader | ErrorStatus {
+    const { id, clusterId, stats } = this.ctx;
+    if (this.stopping) return { code: grpc.status.UNAVAILABLE, details: `member ${id} is stopping` };
+    const h = readHeader(md);
+    let reason: string | undefined;
+    if (typeof h === "string") reason = `${h}: not a raftplane peer`;
+    else if (h.clusterId !== clusterId) {
+      reason = `cluster ID mismatch: member ${id} is in cluster ${clusterId}, sender ${h.from} is in cluster ${h.clusterId}`;
+    } else if (h.to !== id) {
+      reason = `member ID mismatch: sender ${h.from} meant member ${h.to}, this is member ${id} (stale peer URL?)`;
+    }
+    if (reason === undefined) return h as CallHeader;
+    stats.rejectedStreams++;
+    this.ctx.rejected(typeof h === "string" ? undefined : h.from, reason);
+    return { code: grpc.status.FAILED_PRECONDITION, details: reason };
+  }
+
+  /** Tell the sender at once that its stream is accepted (client streams reply only at the end). */
+  private accept(call: grpc.ServerReadableStream<unknown, unknown>): void {
+    const md = new grpc.Metadata();
+    md.set(metadataKeys.memberId, String(this.ctx.id));
+    call.sendMetadata(md);
+  }
+
+  /** Register a call's ender; returns an ender that runs once and unregisters. */
+  private track<T>(cb: grpc.sendUnaryData<T>, reply: () => T): (s?: ErrorStatus) => void {
+    let done = false;
+    const end = (s?: ErrorStatus): void => {
+      if (done) return;
+      done = true;
+      this.open.delete(end);
+      if (s === undefined) cb(null, reply());
+      else cb(s);
+    };
+    this.open.add(end);
+    return end;
+  }
+
+  private stream(call: grpc.ServerReadableStream<Decoded<Batch>, StreamSummary>, cb: grpc.sendUnaryData<StreamSummary>): void {
+    const h = this.admit(call.metadata);
+    if ("code" in h) return cb(h);
+    this.accept(call);
+    const { stats, id } = this.ctx;
+    const summary: StreamSummary = { delivered: 0, dropped: 0 };
+    const end = this.track(cb, () => summary);
+    call.on("data", (batch: Decoded<Batch>) => {
+      if (this.stopping) return;
+      stats.batchesReceived++;
+      stats.bytesReceived += batch.size;
+      if (!batch.ok) {
+        stats.malformedReceived++;
+        summary.dropped++;
+        return;
+      }
+      for (const bytes of batch.value.messages) {
+        let m: Message;
+        try {
+          // A copy per message: decoded entries point into the bytes they came from, and they
+          // may live long in the raft log; they should hold this message, not a whole batch.
+          m = decodeMessage(Buffer.from(bytes));
+        } catch {
+          stats.malformedReceived++;
+          summary.dropped++;
+          continue;
+        }
+        if (m.to !== id) {
+          stats.misaddressedReceived++;
+          summary.dropped++;
+          continue;
+        }
+        summary.delivered++;
+        this.ctx.deliver(m);
+      }
+    });
+    call.on("end", () => end());
+    call.on("error", () => end({ code: grpc.status.CANCELLED, details: "stream broke" }));
+    call.on("cancelled", () => end({ code: grpc.status.CANCELLED, details: "cancelled by sender" }));
+  }
+
+  private snapshot(call: grpc.ServerReadableStream<Decoded<SnapshotChunk>, SnapshotAck>, cb: grpc.sendUnaryData<SnapshotAck>): void {
+    const h = this.admit(call.metadata);
+    if ("code" in h) return cb(h);
+    this.accept(call);
+    const { stats, id, maxSnapshotBytes } = this.ctx;
+    const end = this.track(cb, () => ({}));
+    let header: Message | undefined;
+    let data: Buffer | undefined;
+    let received = 0;
+    let failed = false;
+    const fail = (code: grpc.status, details: string): void => {
+      failed = true;
+      if (code === grpc.status.FAILED_PRECONDITION) stats.misaddressedReceived++;
+      else stats.malformedReceived++;
+      end({ code, details: `snapshot from member ${h.from}: ${details}` });
+    };
+    call.on("data", (chunk: Decoded<SnapshotChunk>) => {
+      if (failed || this.stopping) return;
+      stats.bytesReceived += chunk.size;
+      if (!chunk.ok) return fail(grpc.status.INVALID_ARGUMENT, chunk.error.message);
+      const c = chunk.value;
+      if (header === undefined) {
+        if (c.message.length === 0) return fail(grpc.status.INVALID_ARGUMENT, "the first chunk carries no message");
+        try {
+          header = decodeMessage(Buffer.from(c.message));
+        } catch (err) {
+          return fail(grpc.status.INVALID_ARGUMENT, (err as Error).message);
+        }
+        if (header.type !== "MsgSnap" || header.snapshot === undefined) {
+          return fail(grpc.status.INVALID_ARGUMENT, `the first chunk carries ${header.type}, not MsgSnap`);
+        }
+        if (header.to !== id) {
+          return fail(grpc.status.FAILED_PRECONDITION, `addressed to member ${header.to}, this is member ${id}`);
+        }
+        if (!Number.isSafeInteger(c.dataSize) || c.dataSize < 0 || c.dataSize > maxSnapshotBytes) {
+          return fail(grpc.status.RESOURCE_EXHAUSTED, `${c.dataSize} bytes exceed the limit of ${maxSnapshotBytes}`);
+        }
+        data = Buffer.allocUnsafe(c.dataSize);
+      } else if (c.message.length > 0) {
+        return fail(grpc.status.INVALID_ARGUMENT, "a second message in one snapshot call");
+      }
+      const buf = data as Buffer;
+      if (received + c.data.length > buf.length) {
+        return fail(grpc.status.INVALID_ARGUMENT, `more data than the announced ${buf.length} bytes`);
+      }
+      buf.set(c.data, received);
+      received += c.data.length;
+    });
+    call.on("end", () => {
+      if (failed || this.stopping) return;
+      if (header?.snapshot === undefined || data === undefined) {
+        return fail(grpc.status.INVALID_ARGUMENT, "ended before its first chunk");
+      }
+      if (received !== data.length) {
+        return fail(grpc.status.INVALID_ARGUMENT, `ended after ${received} of ${data.length} bytes`);
+      }
+      stats.snapshotsReceived++;
+      this.ctx.snapshotReceived(h.from, data.length);
+      // Reply only after raft has the snapshot: the sender reports "finish" on this reply.
+      this.ctx.deliver({ ...header, snapshot: { metadata: header.snapshot.metadata, data } });
+      end();
+    });
+    call.on("error", () => end({ code: grpc.status.CANCELLED, details: "stream broke" }));
+    call.on("cancelled", () => end({ code: grpc.status.CANCELLED, details: "cancelled by sender" }));
+  }
+
+  private ping(call: grpc.ServerUnaryCall<PingRequest, PingResponse>, cb: grpc.sendUnaryData<PingResponse>): void {
+    const h = this.admit(call.metadata);
+    if ("code" in h) return cb(h);
+    cb(null, { memberId: this.ctx.id });
+  }
+}

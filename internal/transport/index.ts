@@ -1,0 +1,16 @@
+/**
+ * The raft peer transport: GrpcTransport carries messages between members over gRPC streams
+ * (proto/peer.proto); InMemoryTransport on an InMemoryNetwork does the same in memory for
+ * tests, with partitions, loss, delay, reordering and duplication.
+ */
+export { GrpcTransport, grpcTransportDefaults } from "./grpc.js";
+export { InMemoryNetwork, InMemoryTransport, noFaults } from "./inmemory.js";
+export { SnapshotStatus, emptyStats } from "./transport.js";
+export { PeerRejectedError, PeerUrlError, TransportStateError } from "./errors.js";
+export { parsePeerUrl } from "./url.js";
+export { Backoff } from "./backoff.js";
+export { peerService, metadataKeys, encodeBatch } from "./wire.js";
+export type { GrpcTransportOptions, TransportEvent } from "./grpc.js";
+export type { InMemoryFaults, InMemoryNetworkOptions, InMemoryNetworkStats } from "./inmemory.js";
+export type { Transport, TransportHandler, TransportStats } from "./transport.js";
+export type { PeerAddress } from "./url.js";

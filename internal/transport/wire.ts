@@ -1,0 +1,169 @@
+import { readFileSync } from "node:fs";
+import type { Metadata, MethodDefinition, ServerMethodDefinition } from "@grpc/grpc-js";
+import protobuf from "protobufjs";
+// raftpb turns off protobufjs' Long support, so the uint64 fields below decode as numbers too.
+import { CodecError } from "../raftpb/index.js";
+
+const protoPath = new URL("../../../proto/peer.proto", import.meta.url);
+const root = protobuf.parse(readFileSync(protoPath, "utf8"), { keepCase: false }).root;
+
+const BatchPb = root.lookupType("raftplane.peer.Batch");
+const StreamSummaryPb = root.lookupType("raftplane.peer.StreamSummary");
+const SnapshotChunkPb = root.lookupType("raftplane.peer.SnapshotChunk");
+const PingResponsePb = root.lookupType("raftplane.peer.PingResponse");
+
+/** Request metadata every call carries (see proto/peer.proto). */
+export const metadataKeys = {
+  clusterId: "raftplane-cluster-id",
+  from: "raftplane-from",
+  to: "raftplane-to",
+  /** Response header: the receiver's member id, sent as soon as it accepts a stream. */
+  memberId: "raftplane-member-id",
+} as const;
+
+export interface Batch {
+  /** Encoded raft messages. */
+  messages: Uint8Array[];
+}
+
+export interface StreamSummary {
+  delivered: number;
+  dropped: number;
+}
+
+export interface SnapshotChunk {
+  /** First chunk: the encoded MsgSnap without its snapshot data; empty afterwards. */
+  message: Uint8Array;
+  dataSize: number;
+  data: Uint8Array;
+}
+
+// SnapshotAck and PingRequest have no fields. Their values are empty objects, not null: grpc-js
+// sends no message at all for null, and the other side then fails the call.
+export type SnapshotAck = Record<string, never>;
+export type PingRequest = Record<string, never>;
+
+export interface PingResponse {
+  memberId: number;
+}
+
+/** What a receiver got for one gRPC message: a value, or bytes that do not decode. */
+export type Decoded<T> = ({ ok: true; value: T } | { ok: false; error: Error }) & { size: number };
+
+/** One batch of already encoded raft messages. */
+export function encodeBatch(messages: readonly Uint8Array[]): Buffer {
+  return BatchPb.encode({ messages }).finish() as Buffer;
+}
+
+// Deserializers never throw: gRPC would end the whole stream with INTERNAL on a throw, and a
+// peer's bad bytes must cost only themselves.
+function decodeSafely<T>(type: protobuf.Type, bytes: Uint8Array, what: string): Decoded<T> {
+  try {
+    return { ok: true, value: type.decode(bytes) as unknown as T, size: bytes.length };
+  } catch (err) {
+    const error = new CodecError(`malformed ${what}: ${(err as Error).message}`, { cause: err });
+    return { ok: false, error, size: bytes.length };
+  }
+}
+
+export function decodeBatch(bytes: Buffer): Decoded<Batch> {
+  return decodeSafely(BatchPb, bytes, "peer batch");
+}
+
+export function decodeSnapshotChunk(bytes: Buffer): Decoded<SnapshotChunk> {
+  return decodeSafely(SnapshotChunkPb, bytes, "snapshot chunk");
+}
+
+export function encodeSnapshotChunk(chunk: Partial<SnapshotChunk>): Buffer {
+  return SnapshotChunkPb.encode(chunk).finish() as Buffer;
+}
+
+function encodeStreamSummary(s: StreamSummary): Buffer {
+  return StreamSummaryPb.encode(s).finish() as Buffer;
+}
+
+function decodeStreamSummary(bytes: Buffer): StreamSummary {
+  const s = StreamSummaryPb.decode(bytes) as unknown as StreamSummary;
+  return { delivered: s.delivered, dropped: s.dropped };
+}
+
+function encodePingResponse(r: PingResponse): Buffer {
+  return PingResponsePb.encode(r).finish() as Buffer;
+}
+
+function decodePingResponse(bytes: Buffer): PingResponse {
+  return { memberId: (PingResponsePb.decode(bytes) as unknown as PingResponse).memberId };
+}
+
+const EMPTY = Buffer.alloc(0);
+const passBytes = (b: Buffer): Buffer => b;
+
+/** Sender metadata of a call, as the receiver reads it. */
+export interface CallHeader {
+  clusterId: string;
+  from: number;
+  to: number;
+}
+
+export function headerMetadata(md: Metadata, h: CallHeader): Metadata {
+  md.set(metadataKeys.clusterId, h.clusterId);
+  md.set(metadataKeys.from, String(h.from));
+  md.set(metadataKeys.to, String(h.to));
+  return md;
+}
+
+/** The call header, or what is missing from it. */
+export function readHeader(md: Metadata): CallHeader | string {
+  const first = (key: string): string | undefined => {
+    const v = md.get(key)[0];
+    return typeof v === "string" ? v : undefined;
+  };
+  const clusterId = first(metadataKeys.clusterId);
+  const from = Number(first(metadataKeys.from));
+  const to = Number(first(metadataKeys.to));
+  if (clusterId === undefined) return `missing ${metadataKeys.clusterId} metadata`;
+  if (!Number.isSafeInteger(from) || from <= 0) return `missing or invalid ${metadataKeys.from} metadata`;
+  if (!Number.isSafeInteger(to) || to <= 0) return `missing or invalid ${metadataKeys.to} metadata`;
+  return { clusterId, from, to };
+}
+
+/** A method whose client sends Req and whose server reads ServerReq: the two sides differ here. */
+type Method<Req, Res, ServerReq> = Omit<MethodDefinition<Req, Res>, "requestDeserialize"> &
+  Pick<ServerMethodDefinition<ServerReq, Res>, "requestDeserialize">;
+
+/**
+ * The Peer service for grpc-js, with our own (de)serializers: no proto-loader, and requests
+ * decode to Decoded values so malformed input reaches the handler instead of failing the call.
+ */
+export const peerService = {
+  stream: {
+    path: "/raftplane.peer.Peer/Stream",
+    originalName: "Stream",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: passBytes,
+    requestDeserialize: decodeBatch,
+    responseSerialize: encodeStreamSummary,
+    responseDeserialize: decodeStreamSummary,
+  } satisfies Method<Buffer, StreamSummary, Decoded<Batch>>,
+  snapshot: {
+    path: "/raftplane.peer.Peer/Snapshot",
+    originalName: "Snapshot",
+    requestStream: true,
+    responseStream: false,
+    requestSerialize: passBytes,
+    requestDeserialize: decodeSnapshotChunk,
+    responseSerialize: (): Buffer => EMPTY,
+    responseDeserialize: (): SnapshotAck => ({}),
+  } satisfies Method<Buffer, SnapshotAck, Decoded<SnapshotChunk>>,
+  ping: {
+    path: "/raftplane.peer.Peer/Ping",
+    originalName: "Ping",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (): Buffer => EMPTY,
+    requestDeserialize: (): PingRequest => ({}),
+    responseSerialize: encodePingResponse,
+    responseDeserialize: decodePingResponse,
+  } satisfies Method<PingRequest, PingResponse, PingRequest>,
+} as const;
