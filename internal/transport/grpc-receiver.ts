@@ -2,7 +2,18 @@ import * as grpc from "@grpc/grpc-js";
 import type { Message } from "../raft/index.js";
 import { decodeMessage } from "../raftpb/index.js";
 import type { TransportStats } from "./transport.js";
-import type { Batch, CallHeader, Decoded, PingRequest, PingResponse, SnapshotAck, SnapshotChunk, StreamSummary } from "./wire.js";
+import type {
+  Batch,
+  CallHeader,
+  Decoded,
+  MembersRequest,
+  MembersResponse,
+  PingRequest,
+  PingResponse,
+  SnapshotAck,
+  SnapshotChunk,
+  StreamSummary,
+} from "./wire.js";
 import { metadataKeys, readHeader } from "./wire.js";
 
 /** What the receiving side needs from its transport. */
@@ -15,6 +26,8 @@ export interface ReceiverContext {
   deliver(m: Message): void;
   rejected(from: number | undefined, reason: string): void;
   snapshotReceived(from: number, bytes: number): void;
+  /** The member list for joining members, when the driver provides one. */
+  members(): MembersResponse | undefined;
 }
 
 type ErrorStatus = { code: grpc.status; details: string };
@@ -38,6 +51,8 @@ export class Receiver {
       snapshot: (call: grpc.ServerReadableStream<Decoded<SnapshotChunk>, SnapshotAck>, cb: grpc.sendUnaryData<SnapshotAck>) =>
         this.snapshot(call, cb),
       ping: (call: grpc.ServerUnaryCall<PingRequest, PingResponse>, cb: grpc.sendUnaryData<PingResponse>) => this.ping(call, cb),
+      members: (_call: grpc.ServerUnaryCall<MembersRequest, MembersResponse>, cb: grpc.sendUnaryData<MembersResponse>) =>
+        this.members(cb),
     };
   }
 
@@ -199,5 +214,12 @@ export class Receiver {
     const h = this.admit(call.metadata);
     if ("code" in h) return cb(h);
     cb(null, { memberId: this.ctx.id });
+  }
+
+  /** Needs no metadata: a joining member does not know the cluster id yet. */
+  private members(cb: grpc.sendUnaryData<MembersResponse>): void {
+    const list = this.stopping ? undefined : this.ctx.members();
+    if (list === undefined) return cb({ code: grpc.status.UNAVAILABLE, details: `member ${this.ctx.id} has no member list to give` });
+    cb(null, list);
   }
 }

@@ -8,6 +8,7 @@ import type { Transport, TransportHandler, TransportStats } from "./transport.js
 import { SnapshotStatus, emptyStats } from "./transport.js";
 import type { PeerAddress } from "./url.js";
 import { parsePeerUrl } from "./url.js";
+import type { MembersResponse } from "./wire.js";
 import { peerService } from "./wire.js";
 
 const MiB = 1024 * 1024;
@@ -57,9 +58,11 @@ export interface GrpcTransportOptions {
   /** A peer's round-trip time, for etcd_network_peer_round_trip_time_seconds. */
   onRoundTrip?: (peer: number, seconds: number) => void;
   onEvent?: (event: TransportEvent) => void;
+  /** The cluster's member list, served to members joining with --initial-cluster-state existing. */
+  membersProvider?: () => MembersResponse;
 }
 
-type Tunables = Omit<GrpcTransportOptions, "id" | "clusterId" | "listenUrls" | "onRoundTrip" | "onEvent">;
+type Tunables = Omit<GrpcTransportOptions, "id" | "clusterId" | "listenUrls" | "onRoundTrip" | "onEvent" | "membersProvider">;
 
 export const grpcTransportDefaults: Required<Tunables> = {
   maxQueuedMessages: 4096,
@@ -178,6 +181,7 @@ export class GrpcTransport implements Transport {
       },
       rejected: (from, reason) => this.onEvent?.({ type: "stream-rejected", from, reason }),
       snapshotReceived: (peer, bytes) => this.onEvent?.({ type: "snapshot-received", peer, bytes }),
+      members: () => options.membersProvider?.(),
     });
   }
 

@@ -10,6 +10,8 @@ export { PeerRejectedError, PeerUrlError, TransportStateError } from "./errors.j
 export { parsePeerUrl } from "./url.js";
 export { Backoff } from "./backoff.js";
 export { peerService, metadataKeys, encodeBatch } from "./wire.js";
+export { fetchMembers } from "./members.js";
+export type { MembersResponse, PeerMember } from "./wire.js";
 export type { GrpcTransportOptions, TransportEvent } from "./grpc.js";
 export type { InMemoryFaults, InMemoryNetworkOptions, InMemoryNetworkStats } from "./inmemory.js";
 export type { Transport, TransportHandler, TransportStats } from "./transport.js";

@@ -11,6 +11,7 @@ const BatchPb = root.lookupType("raftplane.peer.Batch");
 const StreamSummaryPb = root.lookupType("raftplane.peer.StreamSummary");
 const SnapshotChunkPb = root.lookupType("raftplane.peer.SnapshotChunk");
 const PingResponsePb = root.lookupType("raftplane.peer.PingResponse");
+const MembersResponsePb = root.lookupType("raftplane.peer.MembersResponse");
 
 /** Request metadata every call carries (see proto/peer.proto). */
 export const metadataKeys = {
@@ -45,6 +46,50 @@ export type PingRequest = Record<string, never>;
 
 export interface PingResponse {
   memberId: number;
+}
+
+/** A cluster member as the Members call reports it (the shape of etcdctl member list). */
+export interface PeerMember {
+  readonly id: number;
+  readonly name: string;
+  readonly peerURLs: readonly string[];
+  readonly clientURLs: readonly string[];
+  readonly isLearner: boolean;
+}
+
+export interface MembersResponse {
+  readonly clusterId: number;
+  readonly members: readonly PeerMember[];
+}
+
+export type MembersRequest = Record<string, never>;
+
+function encodeMembersResponse(r: MembersResponse): Buffer {
+  const members = r.members.map((m) => ({
+    id: m.id,
+    name: m.name,
+    peerUrls: m.peerURLs,
+    clientUrls: m.clientURLs,
+    isLearner: m.isLearner,
+  }));
+  return MembersResponsePb.encode({ clusterId: r.clusterId, members }).finish() as Buffer;
+}
+
+function decodeMembersResponse(bytes: Buffer): MembersResponse {
+  const w = MembersResponsePb.toObject(MembersResponsePb.decode(bytes), { defaults: true }) as {
+    clusterId: number;
+    members: { id: number; name: string; peerUrls: string[]; clientUrls: string[]; isLearner: boolean }[];
+  };
+  return {
+    clusterId: w.clusterId,
+    members: w.members.map((m) => ({
+      id: m.id,
+      name: m.name,
+      peerURLs: m.peerUrls,
+      clientURLs: m.clientUrls,
+      isLearner: m.isLearner,
+    })),
+  };
 }
 
 /** What a receiver got for one gRPC message: a value, or bytes that do not decode. */
@@ -166,4 +211,14 @@ export const peerService = {
     responseSerialize: encodePingResponse,
     responseDeserialize: decodePingResponse,
   } satisfies Method<PingRequest, PingResponse, PingRequest>,
+  members: {
+    path: "/raftplane.peer.Peer/Members",
+    originalName: "Members",
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (): Buffer => EMPTY,
+    requestDeserialize: (): MembersRequest => ({}),
+    responseSerialize: encodeMembersResponse,
+    responseDeserialize: decodeMembersResponse,
+  } satisfies Method<MembersRequest, MembersResponse, MembersRequest>,
 } as const;
