@@ -6,6 +6,7 @@ import type {
   HardState,
   MemoryStorage,
   Message,
+  ProgressStatus,
   ReadState,
   Ready,
   Snapshot,
@@ -75,6 +76,8 @@ interface Waiter {
   resolve(v: unknown): void;
   reject(e: unknown): void;
   timer: NodeJS.Timeout;
+  /** Settled (answered, failed or timed out): later answers are ignored. */
+  done?: boolean;
 }
 
 type PendingProposal =
@@ -95,7 +98,8 @@ export class RaftNode {
   private readonly waiters = new Map<number, Waiter>();
   private proposals: PendingProposal[] = [];
   private reads: Waiter[] = [];
-  private readonly readBatches = new Map<number, Waiter[]>();
+  /** Read batches sent to raft and not answered yet, by ReadIndex context, with when they went. */
+  private readonly readBatches = new Map<number, { waiters: Waiter[]; sentAt: number }>();
   /** Read batches whose read index is known, waiting for apply to reach it. */
   private readsAwaitingApply: { index: number; waiters: Waiter[] }[] = [];
   private readCounter = 0;
@@ -105,6 +109,8 @@ export class RaftNode {
   private pumpAgain = false;
   private stopped = false;
   private applied: number;
+  /** A ReadIndex round unanswered this long is asked again. */
+  private readonly readRetryMs: number;
   private snapshotIndex: number;
   private lead = 0;
   private term = 0;
@@ -125,6 +131,7 @@ export class RaftNode {
     this.id = options.id;
     this.requestId = new RequestId(options.id, randomInt(2 ** 31));
     this.applied = options.applied;
+    this.readRetryMs = Math.max(500, 5 * options.heartbeatMs);
     this.snapshotIndex = options.log.storage.snapshot().metadata.index;
     this.raw = new RawNode({
       id: options.id,
@@ -140,6 +147,7 @@ export class RaftNode {
   start(): void {
     this.ticker = setInterval(() => {
       this.raw.tick();
+      this.retryReads();
       this.pump();
     }, this.opts.heartbeatMs);
     this.pump();
@@ -154,7 +162,7 @@ export class RaftNode {
     this.waiters.clear();
     for (const w of this.reads) this.settle(w, err);
     this.reads = [];
-    for (const ws of this.readBatches.values()) for (const w of ws) this.settle(w, err);
+    for (const b of this.readBatches.values()) for (const w of b.waiters) this.settle(w, err);
     this.readBatches.clear();
     for (const b of this.readsAwaitingApply) for (const w of b.waiters) this.settle(w, err);
     this.readsAwaitingApply = [];
@@ -215,10 +223,7 @@ export class RaftNode {
       const w: Waiter = {
         resolve: () => resolve(),
         reject,
-        timer: setTimeout(() => {
-          w.resolve = () => undefined;
-          reject(new RequestTimeoutError());
-        }, this.opts.requestTimeoutMs),
+        timer: setTimeout(() => this.settle(w, new RequestTimeoutError()), this.opts.requestTimeoutMs),
       };
       this.reads.push(w);
       this.scheduleFlush();
@@ -249,6 +254,11 @@ export class RaftNode {
 
   leader(): number {
     return this.lead;
+  }
+
+  /** On the leader: where each follower's log stands (empty elsewhere). */
+  progress(): ReadonlyMap<number, ProgressStatus> {
+    return this.raw.status().progress;
   }
 
   currentTerm(): number {
@@ -307,13 +317,31 @@ export class RaftNode {
     const batch = this.reads;
     if (batch.length === 0) return;
     this.reads = [];
+    this.sendReadIndex(batch);
+  }
+
+  private sendReadIndex(waiters: Waiter[]): void {
     const ctx = ++this.readCounter;
     try {
       this.raw.readIndex(RequestId.readContext(ctx));
-      this.readBatches.set(ctx, batch);
+      this.readBatches.set(ctx, { waiters, sentAt: Date.now() });
     } catch (err) {
       const e = err instanceof ProposalDroppedError ? new NoLeaderError() : err;
-      for (const w of batch) this.settle(w, e);
+      for (const w of waiters) this.settle(w, e);
+    }
+  }
+
+  /**
+   * A ReadIndex request or its answer can be lost (a peer stream reconnecting, a leader change):
+   * ask again under a new context, as etcd's read loop does, until the caller's timeout.
+   */
+  private retryReads(): void {
+    const due = Date.now() - this.readRetryMs;
+    for (const [ctx, batch] of this.readBatches) {
+      if (batch.sentAt > due) continue;
+      this.readBatches.delete(ctx);
+      const live = batch.waiters.filter((w) => !w.done);
+      if (live.length > 0) this.sendReadIndex(live);
     }
   }
 
@@ -326,6 +354,8 @@ export class RaftNode {
   }
 
   private settle(w: Waiter, errOrValue: unknown, ok = false): void {
+    if (w.done) return;
+    w.done = true;
     clearTimeout(w.timer);
     if (ok) w.resolve(errOrValue);
     else w.reject(errOrValue);
@@ -453,10 +483,10 @@ export class RaftNode {
 
   private answerReadState(rs: ReadState): void {
     const ctx = RequestId.readContextNumber(rs.requestCtx);
-    const waiters = ctx === undefined ? undefined : this.readBatches.get(ctx);
-    if (!waiters || ctx === undefined) return;
+    const batch = ctx === undefined ? undefined : this.readBatches.get(ctx);
+    if (!batch || ctx === undefined) return;
     this.readBatches.delete(ctx);
-    this.readsAwaitingApply.push({ index: rs.index, waiters });
+    this.readsAwaitingApply.push({ index: rs.index, waiters: batch.waiters });
   }
 
   private releaseReads(): void {

@@ -40,11 +40,13 @@ interface Member {
 function cluster(size: number, snapshotCount = 1000) {
   const members = new Map<number, Member>();
   const cut = new Set<number>();
+  /** Return true to drop a message in flight. */
+  const drop = { when: (_m: Message): boolean => false };
   const voters = Array.from({ length: size }, (_, i) => i + 1);
   const network = (from: number) => ({
     send(messages: readonly Message[]) {
       for (const m of messages) {
-        if (cut.has(from) || cut.has(m.to)) continue;
+        if (cut.has(from) || cut.has(m.to) || drop.when(m)) continue;
         setImmediate(() => members.get(m.to)?.node.step(m));
       }
     },
@@ -59,7 +61,7 @@ function cluster(size: number, snapshotCount = 1000) {
     members.set(id, { node, machine, log });
   }
   for (const m of members.values()) m.node.start();
-  return { members, cut };
+  return { members, cut, drop };
 }
 
 async function until(cond: () => boolean, ms = 3000): Promise<void> {
@@ -139,5 +141,19 @@ test("snapshots compact the log, and a member cut off past the compaction catche
   cut.clear();
   await until(() => lagging.machine.items.length === 60);
   assert.deepEqual(lagging.machine.items, leader.machine.items);
+  await stopAll(members);
+});
+
+test("a ReadIndex request lost on the way to the leader is asked again", async () => {
+  const { members, drop } = cluster(3);
+  await until(() => leaderOf(members) !== undefined);
+  const leader = leaderOf(members)!;
+  const follower = [...members.values()].find((m) => m !== leader)!;
+  let dropped = 0;
+  drop.when = (m) => m.type === "MsgReadIndex" && dropped++ === 0;
+  await leader.node.propose(enc.encode("y"));
+  await follower.node.readIndex();
+  assert.equal(dropped, 2, "the first request was dropped and a second one sent");
+  assert.ok(follower.machine.items.includes("y"));
   await stopAll(members);
 });
