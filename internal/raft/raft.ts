@@ -713,7 +713,10 @@ export class Raft {
     if (md.index <= this.raftLog.committed) return false;
     if (this.state !== StateType.Follower) return false;
     const cs = md.confState;
-    if (!cs.voters.includes(this.id) && !cs.learners.includes(this.id)) return false;
+    // A member refuses a configuration without itself. A joiner, not yet a member in its own
+    // eyes, installs a snapshot taken before its addition (MemoryStorage.bootstrap's founders'
+    // snapshot) and learns it was added from the log that follows.
+    if (!cs.voters.includes(this.id) && !cs.learners.includes(this.id) && this.trk.isMember(this.id)) return false;
     if (this.raftLog.matchTerm(md.index, md.term)) {
       // We hold the snapshot's last entry, so the leader's log matches ours up to it.
       this.raftLog.commitTo(md.index);

@@ -53,6 +53,9 @@ export class RawNode {
 
   /** Propose a membership change; only one may be pending at a time. */
   proposeConfChange(cc: ConfChange): void {
+    if (!Number.isSafeInteger(cc.nodeId) || cc.nodeId <= 0) {
+      throw new RangeError(`raft: a conf change needs a positive integer node id, not ${cc.nodeId}`);
+    }
     this.proposeEntries([proposalEntry("confChange", encodeConfChange(cc))]);
   }
 
@@ -133,8 +136,12 @@ export class RawNode {
       entries,
       committedEntries: log.hasNextCommittedEnts() ? log.nextCommittedEnts(r.maxCommittedSizePerReady) : [],
       messages: r.msgs,
+      // A snapshot replaces the log: losing it in a crash would lose committed entries.
       mustSync:
-        entries.length > 0 || hard.term !== this.prevHard.term || hard.vote !== this.prevHard.vote,
+        entries.length > 0 ||
+        snapshot !== undefined ||
+        hard.term !== this.prevHard.term ||
+        hard.vote !== this.prevHard.vote,
     };
     if (softChanged) rd.softState = soft;
     if (hardChanged) rd.hardState = hard;

@@ -23,7 +23,13 @@ export function invalidReason(m: Message, self: number): string | undefined {
   }
   if (m.to !== self) return `addressed to ${m.to}, not to ${self}`;
   if (m.from === 0) return "from is 0";
-  if (m.term === 0 && m.type !== "MsgProp" && m.type !== "MsgReadIndex") return "term is 0";
+  // Forwarded proposals and read requests travel with term 0, like local ones; any other term
+  // would make a leader step down for nothing. They keep their originator in `from`, so one
+  // forwarded twice (its first leader stepped down) may come back to where it started.
+  const termless = m.type === "MsgProp" || m.type === "MsgReadIndex";
+  if (m.from === self && !termless && m.type !== "MsgTransferLeader") return "claims to come from this node";
+  if (termless && m.term !== 0) return `${m.type} carries term ${m.term}, not 0`;
+  if (!termless && m.term === 0) return "term is 0";
   if (typeof m.reject !== "boolean") return "reject is not a boolean";
   if (!(m.context instanceof Uint8Array)) return "context is not bytes";
   if (!Array.isArray(m.entries)) return "entries is not a list";
@@ -36,7 +42,7 @@ export function invalidReason(m: Message, self: number): string | undefined {
     if (!(e.data instanceof Uint8Array)) return `entry ${i} data is not bytes`;
     if (m.type === "MsgApp") {
       if (e.index !== m.index + 1 + i) return `entry ${i} index ${e.index} does not follow ${m.index + i}`;
-      if (e.term < prevTerm || e.term > m.term) return `entry ${i} term ${e.term} out of order`;
+      if (e.term === 0 || e.term < prevTerm || e.term > m.term) return `entry ${i} term ${e.term} out of order`;
       prevTerm = e.term;
     }
   }
