@@ -3,4 +3,3 @@ export { main } from "./main.js";
 export type { Command } from "./main.js";
 export { FlagError } from "./flags.js";
 export { kvFlags, parseKvConfig, parseInitialCluster } from "./kvconfig.js";
-export type { ClusterMemberSpec, KvConfig } from "./kvconfig.js";

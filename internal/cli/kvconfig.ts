@@ -1,4 +1,4 @@
-import type { LogLevel } from "../observability/index.js";
+import type { ClusterMemberSpec, KvConfig } from "../kv/index.js";
 import { logLevels } from "../observability/index.js";
 import type { FlagSpec } from "./flags.js";
 import { FlagError, checkUrl, parseFlags, readChoice, readInt, readUrls } from "./flags.js";
@@ -26,34 +26,6 @@ export const kvFlags: readonly FlagSpec[] = [
 ];
 
 const defaultQuotaBytes = 2 * 1024 * 1024 * 1024;
-
-export interface ClusterMemberSpec {
-  readonly name: string;
-  readonly peerUrls: readonly string[];
-}
-
-/** A validated `raftplane kv` configuration. */
-export interface KvConfig {
-  readonly name: string;
-  readonly dataDir: string;
-  readonly listenClientUrls: readonly string[];
-  readonly advertiseClientUrls: readonly string[];
-  readonly listenPeerUrls: readonly string[];
-  readonly initialAdvertisePeerUrls: readonly string[];
-  readonly initialCluster: readonly ClusterMemberSpec[];
-  readonly initialClusterState: "new" | "existing";
-  readonly initialClusterToken: string;
-  readonly snapshotCount: number;
-  readonly heartbeatIntervalMs: number;
-  readonly electionTimeoutMs: number;
-  readonly quotaBackendBytes: number;
-  readonly maxRequestBytes: number;
-  readonly maxTxnOps: number;
-  /** 0 disables; milliseconds in periodic mode, revisions in revision mode. */
-  readonly autoCompactionRetention: number;
-  readonly autoCompactionMode: "periodic" | "revision";
-  readonly logLevel: LogLevel;
-}
 
 /** `a=http://h:1,a=http://h:2,b=http://h:3` → members with their peer URLs, in first-seen order. */
 export function parseInitialCluster(raw: string): ClusterMemberSpec[] {

@@ -1,4 +1,6 @@
 import { readFileSync } from "node:fs";
+import { ctlCommand } from "./ctl.js";
+import { kvCommand } from "./kv.js";
 
 /** A subcommand: its one-line summary, and its run function (returns the exit code). */
 export interface Command {
@@ -10,7 +12,7 @@ export interface Command {
  * The subcommands that exist today. Each later one (kv, server, agent, ctl, up) registers here
  * with its flag definitions kept apart from its run function.
  */
-const commands: Record<string, Command> = {};
+const commands: Record<string, Command> = { kv: kvCommand, ctl: ctlCommand };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
@@ -22,7 +24,6 @@ function version(): string {
 function usage(): string {
   const lines = ["Usage: raftplane <command> [flags]", "", "Commands:"];
   const names = Object.keys(commands);
-  if (names.length === 0) lines.push("  (none yet: the replicated store lands next)");
   for (const name of names) lines.push(`  ${name.padEnd(10)} ${commands[name]?.summary ?? ""}`);
   lines.push("", "Flags:", "  -h, --help     show this help", "  -v, --version  print the version");
   return lines.join("\n");

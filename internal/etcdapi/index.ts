@@ -1,3 +1,22 @@
 /** The etcd v3 gRPC API over raftplane's replicated store. */
 export { listenClientPort } from "./listener.js";
 export type { ClientPort } from "./listener.js";
+export { KvServer, etcdServices } from "./server.js";
+export { etcdProtocolVersion } from "./version.js";
+export type { KvServerOptions, ServiceFactory } from "./server.js";
+export { ServerContext } from "./context.js";
+export type { Limits, ResponseHeader } from "./context.js";
+export { KvStateMachine, AlarmAction, AlarmType, encodeInternalRequest, encodeMemberContext } from "./state.js";
+export type { AlarmMember, InternalRequest, MemberContextFields } from "./state.js";
+export { kvService, unary } from "./kv-service.js";
+export { watchService } from "./watch-service.js";
+export { leaseService } from "./lease-service.js";
+export { clusterService } from "./cluster-service.js";
+export { maintenanceService, snapshotFile, snapshotImage } from "./maintenance-service.js";
+export { Lessor } from "./lessor.js";
+export type { LessorOptions } from "./lessor.js";
+export { toServiceError } from "./status.js";
+export { EtcdError, errors } from "./errors.js";
+export { clusterId, formatId, memberId } from "./members.js";
+export type { MemberInfo } from "./members.js";
+export { messageType, serviceDefinition, decodePlain } from "./codec.js";
