@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import protobuf from "protobufjs";
 import type { ConfState, Entry, HardState, Message, MessageType, Snapshot } from "../raft/index.js";
+import { networkMessageTypes } from "../raft/index.js";
 
 // Revisions, terms and ids are JavaScript numbers throughout raftplane (exact to 2^53). Without
 // a Long implementation protobufjs reads 64-bit fields as numbers, which avoids a conversion
@@ -16,24 +17,26 @@ const MessagePb = root.lookupType("raftplane.raft.Message");
 const SnapshotPb = root.lookupType("raftplane.raft.Snapshot");
 const HardStatePb = root.lookupType("raftplane.raft.HardState");
 
-/** Wire numbers of message types, in proto/raft.proto order. */
-const messageTypes: readonly MessageType[] = [
-  "MsgProp",
-  "MsgApp",
-  "MsgAppResp",
-  "MsgVote",
-  "MsgVoteResp",
-  "MsgPreVote",
-  "MsgPreVoteResp",
-  "MsgSnap",
-  "MsgHeartbeat",
-  "MsgHeartbeatResp",
-  "MsgTransferLeader",
-  "MsgTimeoutNow",
-  "MsgReadIndex",
-  "MsgReadIndexResp",
-];
+/** MSG_APP_RESP (proto/raft.proto's enum) ↔ MsgAppResp (internal/raft's name). */
+function typeName(protoName: string): MessageType {
+  return `Msg${protoName
+    .replace(/^MSG_/, "")
+    .split("_")
+    .map((w) => w.charAt(0) + w.slice(1).toLowerCase())
+    .join("")}` as MessageType;
+}
+
+/** Message types by their wire number, from the proto enum: one list, kept in proto/raft.proto. */
+const messageTypes: readonly (MessageType | undefined)[] = (() => {
+  const values = root.lookupEnum("raftplane.raft.MessageType").values;
+  const byNumber: MessageType[] = [];
+  for (const [name, n] of Object.entries(values)) byNumber[n] = typeName(name);
+  return byNumber;
+})();
 const messageTypeNumbers = new Map(messageTypes.map((t, i) => [t, i]));
+for (const t of networkMessageTypes) {
+  if (!messageTypeNumbers.has(t)) throw new Error(`proto/raft.proto has no wire number for ${t}`);
+}
 
 /** A message that cannot cross the wire (a local-only type), or bytes that are not a message. */
 export class CodecError extends Error {
