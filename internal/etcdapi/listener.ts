@@ -5,6 +5,7 @@ import type { Server as NetServer, Socket } from "node:net";
 import { Duplex } from "node:stream";
 import type { Server as GrpcServer } from "@grpc/grpc-js";
 import { ServerCredentials } from "@grpc/grpc-js";
+import { AuthorityFixer } from "./authority.js";
 
 /** Every HTTP/2 connection opens with this preface; gRPC over plain TCP is HTTP/2 (h2c). */
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
@@ -12,7 +13,8 @@ const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 /**
  * The socket as a stream that first yields the bytes already read from it. Node's HTTP/2 takes
  * over a real socket's native handle and would never see bytes read before it; through a plain
- * Duplex it reads what the stream yields. (HTTP/1's parser does see unshifted bytes.)
+ * Duplex it reads what the stream yields. (HTTP/1's parser does see unshifted bytes.) The
+ * client's bytes pass through an AuthorityFixer on the way.
  */
 function replaying(socket: Socket, head: Buffer): Duplex {
   const stream = new Duplex({
@@ -31,10 +33,19 @@ function replaying(socket: Socket, head: Buffer): Duplex {
       done(err);
     },
   });
-  stream.push(head);
-  socket.on("data", (chunk: Buffer) => {
-    if (!stream.push(chunk)) socket.pause();
-  });
+  const fixer = new AuthorityFixer();
+  const forward = (chunk: Buffer): void => {
+    let out: Buffer;
+    try {
+      out = fixer.push(chunk);
+    } catch {
+      socket.destroy(); // header blocks that do not decode: the client is not speaking HTTP/2
+      return;
+    }
+    if (out.length > 0 && !stream.push(out)) socket.pause();
+  };
+  forward(head);
+  socket.on("data", forward);
   socket.on("end", () => stream.push(null));
   socket.on("close", () => stream.destroy());
   socket.setNoDelay(true);
