@@ -139,7 +139,18 @@ export async function startKvMember(config: KvConfig, logger?: Logger): Promise<
     logger: log,
     metrics,
   });
-  const clientPorts = await server.listen(config.listenClientUrls);
+  let clientPorts: number[];
+  try {
+    clientPorts = await server.listen(config.listenClientUrls);
+  } catch (err) {
+    // etcd exits when it cannot listen for clients: stop raft and the peer listener too, or
+    // they keep the process running as a member no client can reach
+    await server.close();
+    await node.stop();
+    await transport.stop();
+    await wal.close();
+    throw err;
+  }
   const publisher = publishAttributes(server, id, config.name, config.advertiseClientUrls, log);
   const compactor = new AutoCompactor(server.ctx, config.autoCompactionMode, config.autoCompactionRetention, log);
   compactor.start();
