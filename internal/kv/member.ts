@@ -24,6 +24,9 @@ export interface KvMember {
   stop(): Promise<void>;
 }
 
+/** A WAL sync slower than this is logged as a warning, as etcd does. */
+const slowSyncSeconds = 1;
+
 /** Shortest lease TTL, derived from the election timeout as etcd does (3 × election, ≥ 1 s). */
 export function minLeaseTtlSeconds(electionMs: number): number {
   return Math.max(1, Math.ceil((3 * electionMs) / 1000));
@@ -50,8 +53,14 @@ export async function startKvMember(config: KvConfig, logger?: Logger): Promise<
   const metrics = createKvMetrics();
   const storeOptions = { minLeaseTtl: minLeaseTtlSeconds(config.electionTimeoutMs) };
   await mkdir(config.dataDir, { recursive: true });
+  // The member id is known only once the WAL is open; slow syncs before that log without it.
+  let log = logger ?? createLogger({ component: "kv", level: config.logLevel, bindings: { name: config.name } });
   const { wal, storage, isNew, metadata } = await Wal.open(config.dataDir, {
-    onSync: (s) => metrics.walFsyncSeconds.observe(s),
+    onSync: (seconds) => {
+      metrics.walFsyncSeconds.observe(seconds);
+      // etcd warns above a second: a disk this slow makes followers miss heartbeats.
+      if (seconds > slowSyncSeconds) log.warn({ took: seconds }, "slow fdatasync");
+    },
   });
 
   let id: number;
@@ -90,7 +99,7 @@ export async function startKvMember(config: KvConfig, logger?: Logger): Promise<
     applied = snap.metadata.index;
   }
 
-  const log = logger ?? createLogger({ component: "kv", level: config.logLevel, bindings: { member: formatId(id), name: config.name } });
+  log = logger ?? createLogger({ component: "kv", level: config.logLevel, bindings: { member: formatId(id), name: config.name } });
   const transport = new GrpcTransport({
     id,
     clusterId: formatId(cid),
