@@ -34,7 +34,8 @@ export const kvCommand: Command = {
       console.error(`raftplane kv: cannot start: ${(err as Error).message}`);
       return 1;
     }
-    await shutdownSignal();
+    // etcd stops a member removed from its cluster; so do we.
+    await Promise.race([shutdownSignal(), member.removed]);
     await member.stop();
     return process.exitCode === 1 ? 1 : 0;
   },

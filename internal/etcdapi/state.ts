@@ -47,6 +47,7 @@ export function encodeMemberContext(ctx: MemberContextFields): Uint8Array {
 interface SnapshotMeta {
   readonly members: MemberInfo[];
   readonly alarms: AlarmMember[];
+  readonly removed?: number[];
 }
 
 /**
@@ -57,6 +58,8 @@ interface SnapshotMeta {
 export class KvStateMachine implements StateMachine {
   readonly store: MvccStore;
   private members = new Map<number, MemberInfo>();
+  /** Ids removed from the cluster, never to return: their peers refuse them (etcd's cluster.removed). */
+  private removed = new Set<number>();
   private alarms: AlarmMember[] = [];
 
   /** Called after every change to the member list (the transport follows peer URLs). */
@@ -73,7 +76,12 @@ export class KvStateMachine implements StateMachine {
    */
   resetMembers(members: readonly MemberInfo[]): void {
     this.members = new Map(members.map((m) => [m.id, m]));
+    this.removed = new Set();
     this.alarms = [];
+  }
+
+  isRemoved(id: number): boolean {
+    return this.removed.has(id);
   }
 
   memberList(): MemberInfo[] {
@@ -178,6 +186,7 @@ export class KvStateMachine implements StateMachine {
         break;
       case "removeNode":
         this.members.delete(id);
+        this.removed.add(id);
         this.alarms = this.alarms.filter((a) => a.memberID !== id);
         break;
     }
@@ -186,7 +195,7 @@ export class KvStateMachine implements StateMachine {
   }
 
   snapshot(): Uint8Array {
-    const meta: SnapshotMeta = { members: this.memberList(), alarms: this.alarms };
+    const meta: SnapshotMeta = { members: this.memberList(), alarms: this.alarms, removed: [...this.removed].sort((a, b) => a - b) };
     return this.store.snapshot(new TextEncoder().encode(JSON.stringify(meta)));
   }
 
@@ -195,6 +204,7 @@ export class KvStateMachine implements StateMachine {
     const parsed = JSON.parse(new TextDecoder().decode(meta)) as SnapshotMeta;
     this.members = new Map(parsed.members.map((m) => [m.id, m]));
     this.alarms = parsed.alarms;
+    this.removed = new Set(parsed.removed ?? []);
     this.onMembersChanged(this.memberList());
   }
 }

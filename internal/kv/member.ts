@@ -5,7 +5,7 @@ import type { KvMetrics, Logger } from "../observability/index.js";
 import { createKvMetrics, createLogger } from "../observability/index.js";
 import { MemoryStorage } from "../raft/index.js";
 import { RaftNode } from "../raftnode/index.js";
-import { GrpcTransport } from "../transport/index.js";
+import { GrpcTransport, removedFromCluster } from "../transport/index.js";
 import { Wal } from "../wal/index.js";
 import { AutoCompactor } from "./compactor.js";
 import type { KvConfig } from "./config.js";
@@ -21,6 +21,8 @@ export interface KvMember {
   readonly metrics: KvMetrics;
   readonly clientPorts: readonly number[];
   readonly peerUrls: readonly string[];
+  /** Resolves when this member learns it was removed from the cluster (it should then stop). */
+  readonly removed: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -106,8 +108,25 @@ export async function startKvMember(config: KvConfig, logger?: Logger): Promise<
     listenUrls: config.listenPeerUrls,
     onRoundTrip: (peer, seconds) => metrics.peerRoundTripSeconds.observe({ To: formatId(peer) }, seconds),
     membersProvider: () => ({ clusterId: cid, members: sm.memberList() }),
+    isRemoved: (peer) => sm.isRemoved(peer),
+    onEvent: (e) => {
+      // A peer refusing us as removed: we missed the commit of our own removal.
+      if (e.type === "peer-disconnected" && e.error.message.includes(`member ${id} ${removedFromCluster}`)) noteRemoved();
+    },
   });
+  let resolveRemoved: () => void = () => undefined;
+  const removed = new Promise<void>((resolve) => {
+    resolveRemoved = resolve;
+  });
+  let wasRemoved = false;
+  const noteRemoved = (): void => {
+    if (wasRemoved) return;
+    wasRemoved = true;
+    log.error("the member has been permanently removed from the cluster; its data directory can be deleted");
+    resolveRemoved();
+  };
   const syncPeers = (members: readonly MemberInfo[]): void => {
+    if (sm.isRemoved(id)) noteRemoved();
     const ids = new Set(members.map((m) => m.id));
     for (const m of members) if (m.id !== id) transport.addPeer(m.id, m.peerURLs);
     for (const peer of knownPeers) if (!ids.has(peer)) transport.removePeer(peer);
@@ -177,6 +196,7 @@ export async function startKvMember(config: KvConfig, logger?: Logger): Promise<
     metrics,
     clientPorts,
     peerUrls: transport.listenUrls(),
+    removed,
     async stop() {
       publisher.cancel();
       compactor.stop();

@@ -28,7 +28,12 @@ export interface ReceiverContext {
   snapshotReceived(from: number, bytes: number): void;
   /** The member list for joining members, when the driver provides one. */
   members(): MembersResponse | undefined;
+  /** Whether a member id was removed from the cluster: its calls are refused, telling it so. */
+  isRemoved(id: number): boolean;
 }
+
+/** In the refusal a removed member gets, as etcd words it; the member stops when it sees it. */
+export const removedFromCluster = "has been permanently removed from the cluster";
 
 type ErrorStatus = { code: grpc.status; details: string };
 
@@ -75,6 +80,8 @@ export class Receiver {
       reason = `cluster ID mismatch: member ${id} is in cluster ${clusterId}, sender ${h.from} is in cluster ${h.clusterId}`;
     } else if (h.to !== id) {
       reason = `member ID mismatch: sender ${h.from} meant member ${h.to}, this is member ${id} (stale peer URL?)`;
+    } else if (this.ctx.isRemoved(h.from)) {
+      reason = `member ${h.from} ${removedFromCluster}`;
     }
     if (reason === undefined) return h as CallHeader;
     stats.rejectedStreams++;
@@ -112,6 +119,11 @@ export class Receiver {
     const end = this.track(cb, () => summary);
     call.on("data", (batch: Decoded<Batch>) => {
       if (this.stopping) return;
+      // A stream opened before its sender was removed: end it now, telling the sender why.
+      if (this.ctx.isRemoved(h.from)) {
+        end({ code: grpc.status.FAILED_PRECONDITION, details: `member ${h.from} ${removedFromCluster}` });
+        return;
+      }
       stats.batchesReceived++;
       stats.bytesReceived += batch.size;
       if (!batch.ok) {

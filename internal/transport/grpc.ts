@@ -60,9 +60,14 @@ export interface GrpcTransportOptions {
   onEvent?: (event: TransportEvent) => void;
   /** The cluster's member list, served to members joining with --initial-cluster-state existing. */
   membersProvider?: () => MembersResponse;
+  /** Ids removed from the cluster: their calls are refused with a reason naming the removal. */
+  isRemoved?: (id: number) => boolean;
 }
 
-type Tunables = Omit<GrpcTransportOptions, "id" | "clusterId" | "listenUrls" | "onRoundTrip" | "onEvent" | "membersProvider">;
+type Tunables = Omit<
+  GrpcTransportOptions,
+  "id" | "clusterId" | "listenUrls" | "onRoundTrip" | "onEvent" | "membersProvider" | "isRemoved"
+>;
 
 export const grpcTransportDefaults: Required<Tunables> = {
   maxQueuedMessages: 4096,
@@ -182,6 +187,7 @@ export class GrpcTransport implements Transport {
       rejected: (from, reason) => this.onEvent?.({ type: "stream-rejected", from, reason }),
       snapshotReceived: (peer, bytes) => this.onEvent?.({ type: "snapshot-received", peer, bytes }),
       members: () => options.membersProvider?.(),
+      isRemoved: (peer) => options.isRemoved?.(peer) === true,
     });
   }
 

@@ -11,6 +11,7 @@ export { parsePeerUrl } from "./url.js";
 export { Backoff } from "./backoff.js";
 export { peerService, metadataKeys, encodeBatch } from "./wire.js";
 export { fetchMembers } from "./members.js";
+export { removedFromCluster } from "./grpc-receiver.js";
 export type { MembersResponse, PeerMember } from "./wire.js";
 export type { GrpcTransportOptions, TransportEvent } from "./grpc.js";
 export type { InMemoryFaults, InMemoryNetworkOptions, InMemoryNetworkStats } from "./inmemory.js";

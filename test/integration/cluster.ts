@@ -87,6 +87,8 @@ export class ClusterMember {
   id = 0;
   /** Set once the member is removed from the cluster; it is no longer started or waited for. */
   removed = false;
+  /** After removeMember: whether the process stopped on its own, as etcd does. */
+  exitedByItself = false;
   /** How the process last ended, when it ended without the harness asking. */
   crashed: string | undefined;
   private child: ChildProcess | undefined;
@@ -153,6 +155,19 @@ export class ClusterMember {
     const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /** Wait up to ms for the process to end by itself (an expected exit, not a crash). */
+  async exitsWithin(ms: number): Promise<boolean> {
+    if (!this.child) return true;
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    const ended = await Promise.race([this.exited.then(() => true), timedOut]);
+    clearTimeout(timer);
+    return ended;
   }
 
   /** The last lines of the member's log. */
@@ -439,7 +454,9 @@ export class Cluster {
     const r = await this.ctl(["member", "remove", hexId(m.id)], { members: others });
     if (r.code === 0) {
       m.removed = true;
-      await this.stop(name);
+      // etcd stops a removed member by itself, and so must raftplane; stop it here if not.
+      m.exitedByItself = await m.exitsWithin(20_000);
+      if (!m.exitedByItself) await this.stop(name);
     }
     return r;
   }

@@ -87,6 +87,7 @@ describe("etcdctl member list, add and remove on a 3-member cluster", () => {
     const removed = await c.removeMember("m4");
     assert.equal(removed.code, 0, describeRun(removed));
     assert.match(removed.stdout, new RegExp(`^Member +${m4Id} removed from cluster +[0-9a-f]+\n$`));
+    assert.ok(c.member("m4").exitedByItself, "the removed member stopped by itself, as etcd does");
     const after = json<MemberListJson>(await c.ctl(["member", "list", "-w", "json"]));
     assert.deepEqual(after.members.map((m) => m.name).sort(), ["m1", "m2", "m3"]);
     await c.ctlOk(["put", "/member/after-remove", "three again"]);

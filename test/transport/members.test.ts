@@ -38,3 +38,43 @@ test("a member with no list to give says so, and an unreachable URL fails clearl
   }
   await assert.rejects(fetchMembers("http://127.0.0.1:1", 500), /127\.0\.0\.1:1/);
 });
+
+test("a removed member is refused, even on a stream it opened before its removal, and told why", async () => {
+  let removed = false;
+  const received: number[] = [];
+  const a = new GrpcTransport({ id: 1, clusterId: "c", listenUrls: ["http://127.0.0.1:0"], pingIntervalMs: 0, isRemoved: (id) => removed && id === 2 });
+  a.setHandler({ ...noop, step: (m) => received.push(m.index) });
+  await a.start();
+  const events: string[] = [];
+  const b = new GrpcTransport({
+    id: 2,
+    clusterId: "c",
+    listenUrls: ["http://127.0.0.1:0"],
+    pingIntervalMs: 0,
+    reconnectInitialMs: 20,
+    onEvent: (e) => {
+      if (e.type === "peer-disconnected") events.push(e.error.message);
+    },
+  });
+  b.setHandler(noop);
+  await b.start();
+  b.addPeer(1, a.listenUrls());
+  const heartbeat = (index: number) => ({ type: "MsgHeartbeat" as const, from: 2, to: 1, term: 1, logTerm: 0, index, entries: [], commit: 0, reject: false, rejectHint: 0, context: new Uint8Array(0) });
+  try {
+    b.send([heartbeat(1)]);
+    const deadline = Date.now() + 5000;
+    while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(received, [1], "delivered while a member");
+    removed = true;
+    b.send([heartbeat(2)]);
+    while (!events.some((m) => m.includes("member 2 has been permanently removed from the cluster")) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      b.send([heartbeat(3)]);
+    }
+    assert.ok(events.some((m) => m.includes("member 2 has been permanently removed from the cluster")), events.join("; "));
+    assert.deepEqual(received, [1], "nothing delivered once removed");
+  } finally {
+    await b.stop();
+    await a.stop();
+  }
+});
