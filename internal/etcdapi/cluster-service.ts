@@ -24,6 +24,17 @@ function checkPeerUrls(urls: readonly string[] | undefined): string[] {
   });
 }
 
+/**
+ * etcd's --strict-reconfig-check (on by default): refuse a change after which the voters that
+ * have started (published their name) could not form a quorum, so the cluster stays available.
+ */
+function keepsQuorum(members: readonly MemberInfo[], change: { add?: boolean; remove?: number }): boolean {
+  const voters = members.filter((m) => !m.isLearner && m.id !== change.remove);
+  const started = voters.filter((m) => m.name !== "").length;
+  const total = voters.length + (change.add ? 1 : 0);
+  return started >= Math.floor(total / 2) + 1;
+}
+
 /** etcd's readiness rule for promoting a learner: it holds at least 90% of the leader's log. */
 const learnerReadyFraction = 0.9;
 
@@ -43,6 +54,7 @@ export function clusterService(ctx: ServerContext): UntypedServiceImplementation
       const taken = new Set(ctx.sm.memberList().flatMap((m) => m.peerURLs));
       if (peerURLs.some((u) => taken.has(u))) throw errors.peerUrlExists();
       const isLearner = req.isLearner === true;
+      if (!isLearner && !keepsQuorum(ctx.sm.memberList(), { add: true })) throw errors.unhealthy();
       const id = memberId(peerURLs, ctx.clusterToken, Date.now());
       if (ctx.sm.member(id)) throw errors.memberExists();
       await ctx.node.proposeConfChange({
@@ -55,7 +67,9 @@ export function clusterService(ctx: ServerContext): UntypedServiceImplementation
     }),
     MemberRemove: unary<{ ID?: number }>(async (req) => {
       const id = req.ID ?? 0;
-      if (!ctx.sm.member(id)) throw errors.memberNotFound();
+      const m = ctx.sm.member(id);
+      if (!m) throw errors.memberNotFound();
+      if (!m.isLearner && !keepsQuorum(ctx.sm.memberList(), { remove: id })) throw errors.unhealthy();
       await ctx.node.proposeConfChange({ type: "removeNode", nodeId: id });
       return { header: ctx.header(), members: members() };
     }),

@@ -101,4 +101,24 @@ describe("etcdctl member list, add and remove on a 3-member cluster", () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /etcdserver: Peer URLs already exists/);
   });
+
+  test("a voter that would leave too few started members for quorum is refused (strict reconfig check)", async (t) => {
+    if (!requireEtcdctl(t)) return;
+    const c = cluster();
+    const ids: string[] = [];
+    // 3 started voters: a 4th and a 5th unstarted voter still leave a quorum of started ones.
+    for (const [name, port] of [["x1", 1], ["x2", 2]] as const) {
+      const out = await c.ctlOk(["member", "add", name, `--peer-urls=http://127.0.0.1:${port}`]);
+      const id = /Member +([0-9a-f]+) added/.exec(out)?.[1];
+      assert.ok(id, out);
+      ids.push(id);
+    }
+    // A 6th would need 4 started voters of 6; only 3 have started.
+    const r = await c.ctl(["member", "add", "x3", "--peer-urls=http://127.0.0.1:3"]);
+    assert.notEqual(r.code, 0, describeRun(r));
+    assert.match(r.stderr, /etcdserver: unhealthy cluster/);
+    for (const id of ids) await c.ctlOk(["member", "remove", id]);
+    const list = await c.ctlOk(["member", "list"]);
+    assert.doesNotMatch(list, /x1|x2|x3/);
+  });
 });
