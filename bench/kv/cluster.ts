@@ -1,0 +1,205 @@
+import type { ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as grpc from "@grpc/grpc-js";
+import { serviceDefinition } from "../../internal/etcdapi/index.js";
+
+/** dist/bench/kv/cluster.js → dist/cmd/raftplane.js. */
+const raftplaneBinary = fileURLToPath(new URL("../../cmd/raftplane.js", import.meta.url));
+export const etcdBinary = "/usr/bin/etcd";
+
+export const Targets = ["raftplane", "etcd"] as const;
+export type Target = (typeof Targets)[number];
+
+export interface ClusterMember {
+  readonly name: string;
+  readonly clientPort: number;
+  readonly process: ChildProcess;
+  readonly logFile: string;
+}
+
+// Members and data directories are ended whenever the bench process ends: a thrown error,
+// Ctrl-C or SIGTERM must not leave a cluster running to skew the next target's figures.
+const liveProcesses = new Set<ChildProcess>();
+const liveDirs = new Set<string>();
+let exitHooked = false;
+
+function hookProcessExit(): void {
+  if (exitHooked) return;
+  exitHooked = true;
+  process.on("exit", () => {
+    for (const p of liveProcesses) p.kill("SIGKILL");
+    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
+  });
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    process.once(signal, () => {
+      process.stderr.write(`\nbench: ${signal}, tearing down clusters\n`);
+      process.exit(code);
+    });
+  }
+}
+
+async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: n }, () => {
+      const s = createServer();
+      return new Promise<typeof s>((resolve, reject) => {
+        s.once("error", reject);
+        s.listen(0, "127.0.0.1", () => resolve(s));
+      });
+    }),
+  );
+  const ports = servers.map((s) => (s.address() as AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  return ports;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+type UnaryFn = (req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: object) => void) => void;
+
+interface StatusAnswer {
+  readonly header?: { readonly memberId?: number };
+  readonly leader?: number;
+}
+
+function status(endpoint: string, timeoutMs: number): Promise<StatusAnswer> {
+  const Ctor = grpc.makeGenericClientConstructor(serviceDefinition("Maintenance"), "Maintenance");
+  const client = new Ctor(endpoint, grpc.credentials.createInsecure()) as grpc.Client & Record<string, UnaryFn>;
+  return new Promise<StatusAnswer>((resolve, reject) => {
+    (client["Status"] as UnaryFn).call(client, {}, { deadline: Date.now() + timeoutMs }, (err, res) => {
+      client.close();
+      if (err) reject(err);
+      else resolve(res as StatusAnswer);
+    });
+  });
+}
+
+/**
+ * A cluster of one target on loopback, started with the same etcd flags whichever binary it is
+ * (raftplane kv takes exactly etcd's), so the two differ only in the server.
+ */
+export class BenchCluster {
+  private constructor(
+    readonly target: Target,
+    readonly dir: string,
+    readonly members: ClusterMember[],
+  ) {}
+
+  /** host:port of every member's client listener. */
+  get endpoints(): string[] {
+    return this.members.map((m) => `127.0.0.1:${m.clientPort}`);
+  }
+
+  static async start(target: Target, size = 3, heartbeatMs = 100, electionMs = 1000): Promise<BenchCluster> {
+    hookProcessExit();
+    const dir = mkdtempSync(join(tmpdir(), `raftplane-bench-${target}-`));
+    liveDirs.add(dir);
+    const ports = await freePorts(2 * size);
+    const token = `bench-${target}-${process.pid}-${Date.now().toString(36)}`;
+    const specs = Array.from({ length: size }, (_, i) => ({
+      name: `m${i + 1}`,
+      client: ports[2 * i] as number,
+      peer: ports[2 * i + 1] as number,
+    }));
+    const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(",");
+    const members = specs.map((s) => {
+      const flags = [
+        "--name", s.name,
+        "--data-dir", join(dir, `${s.name}.etcd`),
+        "--listen-client-urls", `http://127.0.0.1:${s.client}`,
+        "--advertise-client-urls", `http://127.0.0.1:${s.client}`,
+        "--listen-peer-urls", `http://127.0.0.1:${s.peer}`,
+        "--initial-advertise-peer-urls", `http://127.0.0.1:${s.peer}`,
+        "--initial-cluster", initialCluster,
+        "--initial-cluster-state", "new",
+        "--initial-cluster-token", token,
+        "--heartbeat-interval", String(heartbeatMs),
+        "--election-timeout", String(electionMs),
+      ];
+      const logFile = join(dir, `${s.name}.log`);
+      const fd = openSync(logFile, "a");
+      const child =
+        target === "etcd"
+          ? spawn(etcdBinary, flags, { stdio: ["ignore", fd, fd] })
+          : spawn(process.execPath, [raftplaneBinary, "kv", ...flags], { stdio: ["ignore", fd, fd] });
+      closeSync(fd);
+      liveProcesses.add(child);
+      child.once("exit", () => liveProcesses.delete(child));
+      return { name: s.name, clientPort: s.client, process: child, logFile };
+    });
+    const cluster = new BenchCluster(target, dir, members);
+    try {
+      await cluster.waitForLeader(30_000);
+    } catch (err) {
+      for (const m of members) process.stderr.write(`--- ${target} ${m.name} log tail:\n${tail(m.logFile)}\n`);
+      await cluster.destroy();
+      throw err;
+    }
+    return cluster;
+  }
+
+  /** Until every member answers Status naming the same, non-zero leader. */
+  private async waitForLeader(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let problem = "not asked yet";
+    while (Date.now() < deadline) {
+      const dead = this.members.find((m) => m.process.exitCode !== null || m.process.signalCode !== null);
+      if (dead) throw new Error(`${this.target} ${dead.name} exited while starting (log ${dead.logFile})`);
+      try {
+        const answers = await Promise.all(this.endpoints.map((e) => status(e, 1000)));
+        const leaders = new Set(answers.map((a) => a.leader ?? 0));
+        if (leaders.size === 1 && !leaders.has(0)) return;
+        problem = `leaders seen: ${[...leaders].join(", ")}`;
+      } catch (err) {
+        problem = (err as Error).message;
+      }
+      await sleep(200);
+    }
+    throw new Error(`${this.target} cluster had no agreed leader after ${timeoutMs} ms: ${problem}`);
+  }
+
+  /** utime + stime of all members in seconds, from /proc, to show where the machine's CPU went. */
+  serverCpuSeconds(): number {
+    let ticks = 0;
+    for (const m of this.members) {
+      try {
+        const stat = readFileSync(`/proc/${m.process.pid}/stat`, "utf8");
+        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        ticks += Number(fields[11]) + Number(fields[12]);
+      } catch {
+        // a member that already ended adds nothing
+      }
+    }
+    return ticks / 100; // USER_HZ is 100 on Linux
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(
+      this.members.map(
+        (m) =>
+          new Promise<void>((resolve) => {
+            if (m.process.exitCode !== null || m.process.signalCode !== null) return resolve();
+            m.process.once("exit", () => resolve());
+            m.process.kill("SIGKILL");
+          }),
+      ),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+    liveDirs.delete(this.dir);
+  }
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
