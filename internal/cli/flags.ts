@@ -1,6 +1,6 @@
 /**
- * A small etcd-style flag parser: `--name value`, `--name=value`, `-name value`, booleans as
- * `--flag` or `--flag=false`, and ETCD_* environment variables as fallbacks, as etcd reads them.
+ * A small etcd-style flag parser: `--name value`, `--name=value`, `-name value`, and ETCD_*
+ * environment variables as fallbacks, as etcd reads them.
  * Definitions are data, kept apart from the commands' run functions.
  */
 
@@ -9,7 +9,6 @@ export interface FlagSpec {
   readonly help: string;
   /** Default as text, parsed like a given value. */
   readonly default: string;
-  readonly boolean?: boolean;
 }
 
 /** Bad command-line input: the caller prints the message and exits with code 2. */
@@ -40,11 +39,8 @@ export function parseFlags(
     if (given.has(name)) throw new FlagError(`flag --${name} given twice`);
     let value = m[2];
     if (value === undefined) {
-      if (spec.boolean) value = "true";
-      else {
-        value = argv[++i];
-        if (value === undefined) throw new FlagError(`flag needs an argument: --${name}`);
-      }
+      value = argv[++i];
+      if (value === undefined) throw new FlagError(`flag needs an argument: --${name}`);
     }
     given.set(name, value);
   }
@@ -59,7 +55,7 @@ export function usageOf(command: string, summary: string, specs: readonly FlagSp
   const lines = [`Usage: raftplane ${command} [flags]`, "", summary, "", "Flags:"];
   for (const s of specs) {
     const def = s.default === "" ? "" : ` (default ${JSON.stringify(s.default)})`;
-    lines.push(`  --${s.name}${s.boolean ? "" : " value"}`, `        ${s.help}${def}`);
+    lines.push(`  --${s.name} value`, `        ${s.help}${def}`);
   }
   return lines.join("\n");
 }
@@ -74,13 +70,6 @@ export function readInt(values: Map<string, string>, name: string, min = 0): num
     throw new FlagError(`invalid value "${raw}" for flag --${name}: must be an integer >= ${min}`);
   }
   return n;
-}
-
-export function readBool(values: Map<string, string>, name: string): boolean {
-  const raw = values.get(name) ?? "";
-  if (raw === "true" || raw === "1") return true;
-  if (raw === "false" || raw === "0") return false;
-  throw new FlagError(`invalid value "${raw}" for flag --${name}: want true or false`);
 }
 
 export function readChoice<T extends string>(values: Map<string, string>, name: string, choices: readonly T[]): T {

@@ -4,6 +4,9 @@ import { errors } from "./errors.js";
 import type { InternalRequest, KvStateMachine } from "./state.js";
 import { AlarmAction, AlarmType, encodeInternalRequest } from "./state.js";
 
+/** gRPC framing and headers beyond a request itself, which etcd allows on top of --max-request-bytes. */
+export const grpcOverheadBytes = 512 * 1024;
+
 export interface Limits {
   /** Largest request accepted, in bytes (etcd's --max-request-bytes). */
   readonly maxRequestBytes: number;

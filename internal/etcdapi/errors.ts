@@ -34,6 +34,4 @@ export const errors = {
   notLeader: () => new EtcdError(status.UNAVAILABLE, "etcdserver: not leader"),
   badLeaderTransferee: () => new EtcdError(status.FAILED_PRECONDITION, "etcdserver: bad leader transferee"),
   leaseTtlTooLarge: () => new EtcdError(status.OUT_OF_RANGE, "etcdserver: too large lease TTL"),
-  watchCanceled: () => new EtcdError(status.CANCELLED, "etcdserver: watch canceled"),
-  invalidWatchId: () => new EtcdError(status.INVALID_ARGUMENT, "etcdserver: invalid watch id"),
 };

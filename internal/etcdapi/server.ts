@@ -5,7 +5,7 @@ import type { KvMetrics, Logger } from "../observability/index.js";
 import type { RaftNode } from "../raftnode/index.js";
 import { serviceDefinition } from "./codec.js";
 import type { Limits } from "./context.js";
-import { ServerContext } from "./context.js";
+import { ServerContext, grpcOverheadBytes } from "./context.js";
 import { clusterService } from "./cluster-service.js";
 import { kvService } from "./kv-service.js";
 import { leaseService } from "./lease-service.js";
@@ -17,8 +17,6 @@ import type { KvStateMachine } from "./state.js";
 import { etcdProtocolVersion } from "./version.js";
 
 
-/** gRPC framing and headers beyond the request itself, as etcd allows for (--max-request-bytes). */
-const grpcOverheadBytes = 512 * 1024;
 
 export interface KvServerOptions {
   readonly memberId: number;

@@ -2,6 +2,7 @@ import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grp
 import type { Event, KeyValue, Watcher, WatchOptions, WatchResponse as HubResponse } from "../mvcc/index.js";
 import { EMPTY_BYTES, compareBytes } from "../mvcc/index.js";
 import type { ResponseHeader, ServerContext } from "./context.js";
+import { grpcOverheadBytes } from "./context.js";
 
 export interface WatchServiceOptions {
   /**
@@ -28,8 +29,6 @@ export interface WatchServiceOptions {
 const defaultProgressIntervalMs = 10 * 60 * 1000;
 const defaultMaxResponseBytes = 64 * 1024 * 1024;
 
-/** What etcd adds to --max-request-bytes for a message's framing (grpcOverheadBytes). */
-const grpcOverheadBytes = 512 * 1024;
 
 /** etcd's watch id for a response that belongs to the whole stream (a RequestProgress answer). */
 const streamWatchId = -1;

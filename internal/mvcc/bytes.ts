@@ -31,10 +31,6 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   );
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && compareBytes(a, b) === 0;
-}
-
 /**
  * The range end that covers every key starting with `prefix` (etcd's GetPrefixRangeEnd): the
  * prefix with its last byte below 0xff incremented and the rest dropped; "\0" (every key) when

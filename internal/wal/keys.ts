@@ -23,10 +23,6 @@ export const hardStateKey = enc.encode("hardstate");
 export const snapshotKey = enc.encode("snapshot");
 export const snapshotDataKey = enc.encode("snapdata");
 
-/** Bounds of a scan over every entry key: ["e", "f"). */
-export const entryKeysFrom = Uint8Array.of(entryPrefix);
-export const entryKeysTo = Uint8Array.of(entryPrefix + 1);
-
 export function entryKey(index: number): Uint8Array {
   const key = new Uint8Array(9);
   key[0] = entryPrefix;
