@@ -31,10 +31,11 @@ export class Unstable {
   }
 
   /** Entries up to (i, t) are now stable: drop them, unless they were replaced meanwhile. */
-  stableTo(i: number, t: number): void {
-    if (i < this.offset || this.maybeTerm(i) !== t) return;
+  stableTo(i: number, t: number): boolean {
+    if (i < this.offset || this.maybeTerm(i) !== t) return false;
     this.entries = this.entries.slice(i + 1 - this.offset);
     this.offset = i + 1;
+    return true;
   }
 
   stableSnapTo(i: number): void {
@@ -208,8 +209,14 @@ export class RaftLog {
     return this.slice(lo, this.committed + 1, maxSize);
   }
 
-  stableTo(i: number, t: number): void {
-    this.unstable.stableTo(i, t);
+  /** Entries up to (i, t) are on disk; false when they were replaced meanwhile. */
+  stableTo(i: number, t: number): boolean {
+    return this.unstable.stableTo(i, t);
+  }
+
+  /** The last index of the log that is on disk, or 0 while a snapshot waits to be written. */
+  stableLastIndex(): number {
+    return this.unstable.snapshot === undefined ? this.unstable.offset - 1 : 0;
   }
 
   stableSnapTo(i: number): void {

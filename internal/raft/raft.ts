@@ -221,7 +221,8 @@ export class Raft {
     for (const [id, old] of this.trk.progress) {
       const pr = new Progress(last + 1, this.cfg.maxInflightMsgs, old.isLearner);
       if (id === this.id) {
-        pr.match = last;
+        // Our own copy counts towards a quorum only once it is on disk (see persisted).
+        pr.match = this.raftLog.stableLastIndex();
         pr.recentActive = true;
       }
       this.trk.progress.set(id, pr);
@@ -537,9 +538,24 @@ export class Raft {
       const e = es[i] as Entry;
       ents[i] = { term, index: li + 1 + i, type: e.type, data: e.data };
     }
-    const last = this.raftLog.append(ents);
-    this.trk.progress.get(this.id)?.maybeUpdate(last);
-    this.maybeCommit();
+    this.raftLog.append(ents);
+    // The leader's own copy is not counted yet: it counts once the driver has persisted it,
+    // so the driver may send these entries, and apply what is committed, while it writes.
+  }
+
+  /**
+   * The driver persisted the log up to `index` (entries of the current log, see RawNode.advance).
+   * A leader counts its own copy from now on, so an entry commits only once a quorum holds it on
+   * disk, the leader's disk included only when it has finished writing (Raft thesis §10.2.1).
+   */
+  persisted(index: number): void {
+    if (this.state !== StateType.Leader) return;
+    const pr = this.trk.progress.get(this.id);
+    if (pr === undefined || !pr.maybeUpdate(Math.min(index, this.raftLog.lastIndex()))) return;
+    if (this.maybeCommit()) {
+      this.releasePendingReadIndexMessages();
+      this.bcastAppend();
+    }
   }
 
   /**
@@ -632,11 +648,8 @@ export class Raft {
   }
 
   private leaderReadIndex(m: Message): void {
-    if (this.trk.voters.size === 1 && this.trk.voters.has(this.id)) {
-      this.answerReadIndex(m, this.raftLog.committed);
-      return;
-    }
-    // Until an entry of our term commits, our commit index may lag the previous leader's.
+    // Until an entry of our term commits, our commit index may lag what earlier terms
+    // committed (even alone: a commit index written without fsync can be lost in a crash).
     if (!this.committedEntryInCurrentTerm()) {
       this.pendingReadIndexMessages.push(m);
       return;
@@ -646,7 +659,9 @@ export class Raft {
 
   private sendReadIndexResponse(m: Message): void {
     const ctx = (m.entries[0] as Entry).data;
-    if (this.cfg.readOnlyOption === "safe" && !this.hasBug("read-without-quorum")) {
+    if (this.trk.voters.size === 1 && this.trk.voters.has(this.id)) {
+      this.answerReadIndex(m, this.raftLog.committed);
+    } else if (this.cfg.readOnlyOption === "safe" && !this.hasBug("read-without-quorum")) {
       this.readOnly.addRequest(this.raftLog.committed, m);
       this.readOnly.recvAck(this.id, ctx);
       this.bcastHeartbeat(ctx);

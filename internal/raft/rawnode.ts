@@ -136,6 +136,8 @@ export class RawNode {
       entries,
       committedEntries: log.hasNextCommittedEnts() ? log.nextCommittedEnts(r.maxCommittedSizePerReady) : [],
       messages: r.msgs,
+      sendBeforePersist:
+        hard.term === this.prevHard.term && hard.vote === this.prevHard.vote && r.msgs.every(isReplication),
       // A snapshot replaces the log: losing it in a crash would lose committed entries.
       mustSync:
         entries.length > 0 ||
@@ -157,8 +159,8 @@ export class RawNode {
     const log = this.raft.raftLog;
     if (rd.hardState) this.prevHard = rd.hardState;
     const lastEntry = rd.entries[rd.entries.length - 1];
-    if (lastEntry) log.stableTo(lastEntry.index, lastEntry.term);
     if (rd.snapshot) log.stableSnapTo(rd.snapshot.metadata.index);
+    if (lastEntry && log.stableTo(lastEntry.index, lastEntry.term)) this.raft.persisted(lastEntry.index);
     const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
     if (lastApplied) log.appliedTo(lastApplied.index);
     else if (rd.snapshot) log.appliedTo(rd.snapshot.metadata.index);
@@ -196,4 +198,9 @@ export class RawNode {
   leader(): number {
     return this.raft.lead;
   }
+}
+
+/** A leader's replication traffic: it promises nothing about the sender's disk. */
+function isReplication(m: Message): boolean {
+  return m.type === "MsgApp" || m.type === "MsgHeartbeat" || m.type === "MsgSnap";
 }

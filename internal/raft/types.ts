@@ -125,7 +125,9 @@ export interface ReadState {
 /**
  * What the driver must do, in this order:
  * 1. persist `snapshot`, `entries` and `hardState` (fsync when `mustSync`);
- * 2. send `messages` (they may promise what step 1 wrote, such as a vote);
+ * 2. send `messages` (they may promise what step 1 wrote, such as a vote); when
+ *    `sendBeforePersist` is set they promise nothing of the kind and may be sent before or
+ *    while step 1 runs: a leader then writes its log in parallel with its followers;
  * 3. apply `snapshot`, then `committedEntries`, to the state machine; serve `readStates` once
  *    the applied index reaches each one's index;
  * 4. call `advance(ready)`.
@@ -138,6 +140,12 @@ export interface Ready {
   readonly snapshot?: Snapshot;
   readonly committedEntries: readonly Entry[];
   readonly messages: readonly Message[];
+  /**
+   * The messages are all a leader's appends, heartbeats and snapshots, sent in a term and vote
+   * already on disk: none depends on this Ready being persisted, because the leader counts its
+   * own entries towards commitment only after advance (Raft thesis §10.2.1).
+   */
+  readonly sendBeforePersist: boolean;
   readonly mustSync: boolean;
 }
 

@@ -86,8 +86,9 @@ type PendingProposal =
 
 /**
  * Drives a RawNode: ticks on a timer, persists each Ready through the durable log before
- * sending its messages, applies committed entries to the state machine, and answers proposals
- * and linearizable reads. Proposals arriving in one event-loop turn go to raft as one batch, and
+ * sending its messages (a leader's appends go out first, see Ready.sendBeforePersist), applies
+ * committed entries to the state machine while that write runs, and answers proposals and
+ * linearizable reads. Proposals arriving in one event-loop turn go to raft as one batch, and
  * entries appended while the previous fsync runs are written together by the next one.
  */
 export class RaftNode {
@@ -401,13 +402,34 @@ export class RaftNode {
       this.term = rd.hardState.term;
       this.commit = rd.hardState.commit;
     }
+    // A leader's appends go out while it writes them itself: its own copy counts towards
+    // commitment only after advance, so the two disk writes overlap instead of adding up.
+    const sendFirst = rd.sendBeforePersist && rd.messages.length > 0;
+    if (sendFirst) this.opts.network.send(rd.messages);
+    let writing: Promise<void> | undefined;
     if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
       const durable: { hardState?: HardState; entries: readonly Entry[]; snapshot?: Snapshot } = { entries: rd.entries };
       if (rd.hardState) durable.hardState = rd.hardState;
       if (rd.snapshot) durable.snapshot = rd.snapshot;
-      await this.opts.log.save(durable, { sync: rd.mustSync });
+      writing = this.opts.log.save(durable, { sync: rd.mustSync });
     }
-    if (rd.messages.length > 0) this.opts.network.send(rd.messages);
+    if (rd.snapshot) {
+      // A snapshot replaces the state machine's image: install it only once it is on disk.
+      await writing;
+      this.applyReady(rd);
+    } else {
+      // Committed entries are on a quorum's disks already (a leader's own copy counts only
+      // once written), so they are applied, and clients answered, while this write runs.
+      try {
+        this.applyReady(rd);
+      } finally {
+        await writing;
+      }
+    }
+    if (!sendFirst && rd.messages.length > 0) this.opts.network.send(rd.messages);
+  }
+
+  private applyReady(rd: Ready): void {
     if (rd.snapshot) {
       this.opts.stateMachine.restore(rd.snapshot.data);
       this.applied = rd.snapshot.metadata.index;

@@ -171,17 +171,54 @@ test("maxCommittedSizePerReady splits what is applied across Readies", () => {
   assert.deepEqual(batches, [["", "aaaa"], ["bbbb", "cccc"], ["dddd"]]);
 });
 
-test("a single voter elects itself, commits at once and answers reads at once", () => {
+test("a single voter elects itself, commits once its own write is done, then answers reads", () => {
   const s = MemoryStorage.bootstrap({ voters: [1], learners: [] });
   const n = new RawNode({ id: 1, storage: s });
   n.campaign();
   assert.equal(n.isLeader(), true);
   n.propose(bytes("solo"));
   n.readIndex(bytes("r"));
+  const write = n.ready();
+  assert.deepEqual(write.entries.map((e) => text(e.data)), ["", "solo"]);
+  assert.deepEqual(write.committedEntries, [], "nothing commits before the leader's own copy is on disk");
+  assert.deepEqual(write.readStates, []);
+  s.append(write.entries);
+  n.advance(write);
   const rd = n.ready();
   assert.deepEqual(rd.committedEntries.map((e) => text(e.data)), ["", "solo"]);
   assert.deepEqual(rd.readStates.map((r) => [r.index, text(r.requestCtx)]), [[3, "r"]]);
   assert.deepEqual(rd.messages, []);
+});
+
+test("a leader's appends may go out before its own write; its own copy counts only after advance", () => {
+  const env = new Env();
+  env.quiet = true;
+  env.addNodes(3, { voters: [1, 2, 3], learners: [] });
+  env.campaign(1);
+  env.stabilize();
+  const leader = env.raw(1);
+  leader.propose(bytes("x"));
+  const rd = leader.ready();
+  assert.equal(rd.sendBeforePersist, true);
+  assert.deepEqual(rd.messages.map((m) => `${m.type}->${m.to}`), ["MsgApp->2", "MsgApp->3"]);
+  const index = (rd.entries[0] as { index: number }).index;
+  // One follower acknowledges while the leader has not written the entry: one copy on disk
+  // out of three is no quorum, so nothing commits yet.
+  env.step(1, { type: "MsgAppResp", from: 2, to: 1, term: env.status(1).term, logTerm: 0, index, entries: [], commit: 0, reject: false, rejectHint: 0, context: new Uint8Array(0) });
+  assert.equal(env.status(1).commit, index - 1);
+  env.node(1).storage.append(rd.entries);
+  leader.advance(rd);
+  assert.equal(env.status(1).commit, index, "the leader's own write completes the quorum");
+});
+
+test("a Ready that changes the term or vote keeps its messages until it is persisted", () => {
+  const env = new Env();
+  env.quiet = true;
+  env.addNodes(3, { voters: [1, 2, 3], learners: [], options: { preVote: false } });
+  env.campaign(1);
+  const rd = env.raw(1).ready();
+  assert.deepEqual(rd.messages.map((m) => m.type), ["MsgVote", "MsgVote"]);
+  assert.equal(rd.sendBeforePersist, false);
 });
 
 test("a learner never campaigns; a transfer to a learner is ignored", () => {

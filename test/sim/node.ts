@@ -20,6 +20,8 @@ export interface ReadyObserver {
   readState(node: SimNode, rs: ReadState): void;
   /** A deferred advance was called. */
   advanced(node: SimNode): void;
+  /** A Ready was applied, and its messages sent if allowed, before being persisted. */
+  wroteBehind(node: SimNode, rd: Ready): void;
 }
 
 /**
@@ -42,6 +44,8 @@ export class SimNode {
   clockRate = 1;
   /** A Ready carried out whose advance is deferred (see processReady). */
   private unacknowledged: Ready | undefined = undefined;
+  /** A Ready applied (and perhaps sent) before its write, which the next processReady does. */
+  private unpersisted: Ready | undefined = undefined;
 
   constructor(
     readonly id: number,
@@ -69,21 +73,32 @@ export class SimNode {
     this.raw = undefined;
     this.sm = undefined;
     this.unacknowledged = undefined;
+    this.unpersisted = undefined;
     this.leaderTerm = 0;
   }
 
   /** Whether processReady has work: a Ready to carry out, or one to acknowledge. */
   hasReady(): boolean {
-    return this.raw !== undefined && (this.unacknowledged !== undefined || this.raw.hasReady());
+    return (
+      this.raw !== undefined &&
+      (this.unacknowledged !== undefined || this.unpersisted !== undefined || this.raw.hasReady())
+    );
   }
 
   /**
    * Carry out one Ready in the order its contract requires; false when there was none. With
    * `deferAdvance`, advance waits for the next call, and the node keeps stepping meanwhile,
    * as with a disk that acknowledges writes asynchronously: raft must then cope with its log
-   * changing between ready() and advance().
+   * changing between ready() and advance(). With `writeBehind`, the node does what raftnode's
+   * driver does while its disk write runs: it sends the messages a leader may send first
+   * (Ready.sendBeforePersist) and applies the committed entries now, and persists only at the
+   * next call. A crash in between loses the write but not what was sent or acknowledged.
    */
-  processReady(observer: ReadyObserver, send: (m: Message) => void, deferAdvance = false): boolean {
+  processReady(
+    observer: ReadyObserver,
+    send: (m: Message) => void,
+    { deferAdvance = false, writeBehind = false }: { deferAdvance?: boolean; writeBehind?: boolean } = {},
+  ): boolean {
     const raw = this.raw;
     if (raw === undefined) return false;
     if (this.unacknowledged !== undefined) {
@@ -92,11 +107,35 @@ export class SimNode {
       observer.advanced(this);
       return true;
     }
+    const behind = this.unpersisted;
+    if (behind !== undefined) {
+      this.unpersisted = undefined;
+      this.persist(behind, observer);
+      if (!behind.sendBeforePersist) for (const m of behind.messages) send(m);
+      this.acknowledge(raw, behind, deferAdvance);
+      return true;
+    }
     if (!raw.hasReady()) return false;
     const rd = raw.ready();
-    const storage = this.storage;
+    // A snapshot replaces the state machine's image: keep that path strictly in order.
+    if (writeBehind && rd.snapshot === undefined) {
+      if (rd.sendBeforePersist) for (const m of rd.messages) send(m);
+      this.apply(raw, rd, observer);
+      this.unpersisted = rd;
+      observer.wroteBehind(this, rd);
+      return true;
+    }
+    this.persist(rd, observer);
+    // The messages may promise what was just written.
+    for (const m of rd.messages) send(m);
+    this.apply(raw, rd, observer);
+    this.acknowledge(raw, rd, deferAdvance);
+    return true;
+  }
 
-    // 1. Persist: snapshot, then entries, then hard state.
+  /** Snapshot, then entries, then hard state. */
+  private persist(rd: Ready, observer: ReadyObserver): void {
+    const storage = this.storage;
     if (rd.snapshot) storage.applySnapshot(rd.snapshot);
     const lastIndexBefore = storage.lastIndex();
     let prevTerm: number | undefined;
@@ -107,11 +146,9 @@ export class SimNode {
     }
     if (rd.hardState) storage.setHardState(rd.hardState);
     observer.persisted(this, rd, prevTerm, lastIndexBefore);
+  }
 
-    // 2. Send: the messages may promise what step 1 wrote.
-    for (const m of rd.messages) send(m);
-
-    // 3. Apply.
+  private apply(raw: RawNode, rd: Ready, observer: ReadyObserver): void {
     let sm = this.sm as StateMachine;
     if (rd.snapshot) {
       sm = StateMachine.fromSnapshot(rd.snapshot);
@@ -129,11 +166,11 @@ export class SimNode {
       observer.applied(this, e, sm.apply(e));
     }
     for (const rs of rd.readStates) observer.readState(this, rs);
+  }
 
-    // 4. Acknowledge.
+  private acknowledge(raw: RawNode, rd: Ready, deferAdvance: boolean): void {
     if (deferAdvance) this.unacknowledged = rd;
     else raw.advance(rd);
-    return true;
   }
 
   /** The persisted log, which is the node's whole log right after a Ready. */

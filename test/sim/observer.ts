@@ -127,6 +127,11 @@ export class Observer implements ReadyObserver {
     this.trace.add(this.now(), { kind: "advance", node: node.id });
   }
 
+  wroteBehind(node: SimNode, rd: Ready): void {
+    this.trace.add(this.now(), { kind: "write-behind", node: node.id, rd });
+    this.count("write-behind");
+  }
+
   readState(node: SimNode, rs: ReadState): void {
     this.count("read-answered");
     const id = decodeReadContext(rs.requestCtx);

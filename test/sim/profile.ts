@@ -56,6 +56,11 @@ export interface Profile {
   readonly strikeDelay: number;
   /** The chance that a processed Ready is acknowledged (advance) only at a later step. */
   readonly deferAdvance: number;
+  /**
+   * The chance that a Ready is applied (and a leader's appends sent) at once and persisted only
+   * at a later step, as raftnode's driver does while its disk write runs.
+   */
+  readonly writeBehind: number;
 }
 
 /**
@@ -120,6 +125,7 @@ export function drawProfile(rng: Prng): Profile {
     leaderStrike: churn ? rng.pick([0.5, 0.8]) : rng.pick([0, 0, 0.2]),
     strikeDelay: rng.pick([5, 20, 60]),
     deferAdvance: rng.pick([0, 0, 0.3, 0.8]),
+    writeBehind: rng.pick([0, 0.5, 1]),
   };
 }
 

@@ -157,7 +157,10 @@ class Simulation {
       case "ready": {
         const ready = this.live().filter((n) => n.hasReady());
         if (ready.length > 0) {
-          this.rng.pick(ready).processReady(this.observer, this.send, this.rng.chance(this.profile.deferAdvance));
+          this.rng.pick(ready).processReady(this.observer, this.send, {
+            deferAdvance: this.rng.chance(this.profile.deferAdvance),
+            writeBehind: this.rng.chance(this.profile.writeBehind),
+          });
         }
         return;
       }
@@ -447,6 +450,9 @@ class Simulation {
     const storage = node.storage;
     const index = sm.appliedIndex;
     if (index <= storage.snapshot().metadata.index || index > storage.lastIndex()) return;
+    // A node applying ahead of its disk (write-behind) snapshots, as raftnode does, only what
+    // its stored commit index covers.
+    if (index > storage.hardStateNow().commit) return;
     storage.createSnapshot(index, sm.confState, sm.image());
     const compactTo = index - this.rng.int(4);
     const kept = storage.firstIndex() - 1;

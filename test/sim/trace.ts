@@ -9,7 +9,7 @@ export type TraceEvent =
   | { readonly kind: "drop"; readonly msg: Message; readonly to: number; readonly why: string }
   | { readonly kind: "duplicate"; readonly msg: Message }
   | { readonly kind: "tick"; readonly node: number }
-  | { readonly kind: "ready"; readonly node: number; readonly rd: Ready }
+  | { readonly kind: "ready" | "write-behind"; readonly node: number; readonly rd: Ready }
   | { readonly kind: "leader"; readonly node: number; readonly term: number }
   | { readonly kind: "propose"; readonly node: number; readonly id: number; readonly result: string }
   | { readonly kind: "read"; readonly node: number; readonly id: number; readonly floor: number; readonly result: string }
@@ -60,6 +60,8 @@ export function formatEvent(e: TraceEvent): string {
       return `tick      n${e.node}`;
     case "ready":
       return `ready     n${e.node} ${formatReady(e.rd)}`;
+    case "write-behind":
+      return `behind    n${e.node} ${e.rd.sendBeforePersist ? `send ${e.rd.messages.length}, ` : ""}apply before writing: ${formatReady(e.rd)}`;
     case "leader":
       return `leader    n${e.node} leads term ${e.term}`;
     case "propose":
