@@ -9,6 +9,8 @@ export interface FlagSpec {
   readonly help: string;
   /** Default as text, parsed like a given value. */
   readonly default: string;
+  /** A switch: `--name` alone means true; `--name=false` turns it off. */
+  readonly boolean?: true;
 }
 
 /** Bad command-line input: the caller prints the message and exits with code 2. */
@@ -38,7 +40,9 @@ export function parseFlags(
     if (!spec) throw new FlagError(`flag provided but not defined: --${name}`);
     if (given.has(name)) throw new FlagError(`flag --${name} given twice`);
     let value = m[2];
-    if (value === undefined) {
+    if (value === undefined && spec.boolean) {
+      value = "true";
+    } else if (value === undefined) {
       value = argv[++i];
       if (value === undefined) throw new FlagError(`flag needs an argument: --${name}`);
     }
@@ -55,7 +59,7 @@ export function usageOf(command: string, summary: string, specs: readonly FlagSp
   const lines = [`Usage: raftplane ${command} [flags]`, "", summary, "", "Flags:"];
   for (const s of specs) {
     const def = s.default === "" ? "" : ` (default ${JSON.stringify(s.default)})`;
-    lines.push(`  --${s.name} value`, `        ${s.help}${def}`);
+    lines.push(`  --${s.name}${s.boolean ? "" : " value"}`, `        ${s.help}${def}`);
   }
   return lines.join("\n");
 }
@@ -70,6 +74,13 @@ export function readInt(values: Map<string, string>, name: string, min = 0): num
     throw new FlagError(`invalid value "${raw}" for flag --${name}: must be an integer >= ${min}`);
   }
   return n;
+}
+
+export function readBool(values: Map<string, string>, name: string): boolean {
+  const raw = values.get(name) ?? "";
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0" || raw === "") return false;
+  throw new FlagError(`invalid value "${raw}" for flag --${name}: want true or false`);
 }
 
 export function readChoice<T extends string>(values: Map<string, string>, name: string, choices: readonly T[]): T {

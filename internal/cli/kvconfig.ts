@@ -1,7 +1,7 @@
 import type { ClusterMemberSpec, KvConfig } from "../kv/index.js";
 import { logLevels } from "../observability/index.js";
 import type { FlagSpec } from "./flags.js";
-import { FlagError, checkUrl, parseFlags, readChoice, readInt, readUrls } from "./flags.js";
+import { FlagError, checkUrl, parseFlags, readBool, readChoice, readInt, readUrls } from "./flags.js";
 
 /** `raftplane kv`'s flags: etcd's names, meanings and defaults, so scripts can start either. */
 export const kvFlags: readonly FlagSpec[] = [
@@ -23,6 +23,12 @@ export const kvFlags: readonly FlagSpec[] = [
   { name: "auto-compaction-retention", default: "0", help: "Auto compaction retention for the key-value history: hours (periodic mode, also durations like 30m) or revisions; 0 disables." },
   { name: "auto-compaction-mode", default: "periodic", help: "Interpret the retention as a period of time (periodic) or a number of revisions (revision)." },
   { name: "log-level", default: "info", help: "Log level: debug, info, warn, error, panic or fatal." },
+  {
+    name: "unsafe-local-reads",
+    default: "false",
+    boolean: true,
+    help: "TEST ONLY, breaks linearizability: serve linearizable reads from local state without ReadIndex, so the chaos suite can show its checker catches stale reads.",
+  },
 ];
 
 const defaultQuotaBytes = 2 * 1024 * 1024 * 1024;
@@ -110,5 +116,6 @@ export function parseKvConfig(argv: readonly string[], env: Readonly<Record<stri
     autoCompactionRetention: parseRetention(v.get("auto-compaction-retention") ?? "0", mode),
     autoCompactionMode: mode,
     logLevel: readChoice(v, "log-level", logLevels),
+    unsafeLocalReads: readBool(v, "unsafe-local-reads"),
   };
 }

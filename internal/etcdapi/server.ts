@@ -25,6 +25,8 @@ export interface KvServerOptions {
   readonly node: RaftNode;
   readonly sm: KvStateMachine;
   readonly limits: Limits;
+  /** Test only: serve linearizable reads without ReadIndex (`--unsafe-local-reads`). */
+  readonly unsafeLocalReads?: boolean;
   readonly logger: Logger;
   readonly metrics: KvMetrics;
 }
@@ -62,6 +64,7 @@ export class KvServer {
       opts.sm,
       opts.limits,
       opts.logger,
+      opts.unsafeLocalReads === true,
     );
     this.grpc = new Server({
       "grpc.max_receive_message_length": opts.limits.maxRequestBytes + grpcOverheadBytes,

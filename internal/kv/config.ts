@@ -26,5 +26,7 @@ export interface KvConfig {
   readonly autoCompactionRetention: number;
   readonly autoCompactionMode: "periodic" | "revision";
   readonly logLevel: LogLevel;
+  /** Test only: linearizable reads skip ReadIndex (see `--unsafe-local-reads`). */
+  readonly unsafeLocalReads?: boolean;
 }
 

@@ -164,6 +164,7 @@ export async function startKvMember(config: KvConfig, logger?: Logger): Promise<
     node,
     sm,
     limits: { maxRequestBytes: config.maxRequestBytes, maxTxnOps: config.maxTxnOps, quotaBytes: config.quotaBackendBytes },
+    unsafeLocalReads: config.unsafeLocalReads === true,
     logger: log,
     metrics,
   });
@@ -186,6 +187,7 @@ export async function startKvMember(config: KvConfig, logger?: Logger): Promise<
     { cluster: formatId(cid), clientUrls: config.listenClientUrls, peerUrls: transport.listenUrls(), dataDir: config.dataDir },
     "serving",
   );
+  if (config.unsafeLocalReads) log.warn("--unsafe-local-reads: linearizable reads skip ReadIndex and may be stale (test only)");
 
   return {
     id,

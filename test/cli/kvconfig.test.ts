@@ -65,3 +65,13 @@ test("bad flags fail with a message naming the problem", () => {
     assert.throws(() => parseKvConfig(argv, {}), (e: unknown) => e instanceof FlagError && message.test(e.message), argv.join(" "));
   }
 });
+
+test("--unsafe-local-reads is a switch: off by default, on alone, off with =false, refused otherwise", () => {
+  assert.equal(parseKvConfig([], {}).unsafeLocalReads, false);
+  const on = parseKvConfig(["--unsafe-local-reads", "--name", "m1"], {});
+  assert.equal(on.unsafeLocalReads, true);
+  assert.equal(on.name, "m1", "a switch does not swallow the next flag");
+  assert.equal(parseKvConfig(["--unsafe-local-reads=false"], {}).unsafeLocalReads, false);
+  assert.equal(parseKvConfig([], { ETCD_UNSAFE_LOCAL_READS: "true" }).unsafeLocalReads, true);
+  assert.throws(() => parseKvConfig(["--unsafe-local-reads=maybe"], {}), FlagError);
+});
