@@ -13,6 +13,13 @@ import { serviceDefinition } from "../../internal/etcdapi/index.js";
 const raftplaneBinary = fileURLToPath(new URL("../../cmd/raftplane.js", import.meta.url));
 export const etcdBinary = "/usr/bin/etcd";
 
+/**
+ * Extra Node flags for raftplane members, e.g. BENCH_MEMBER_NODE_FLAGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" to see where a member's time goes (Node refuses --cpu-prof in
+ * NODE_OPTIONS). Profiles are written when destroy() stops the members.
+ */
+const memberNodeFlags = (process.env["BENCH_MEMBER_NODE_FLAGS"] ?? "").split(/\s+/).filter((f) => f !== "");
+
 export const Targets = ["raftplane", "etcd"] as const;
 export type Target = (typeof Targets)[number];
 
@@ -61,6 +68,9 @@ async function freePorts(n: number): Promise<number[]> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** How long destroy() lets members stop on SIGTERM before it kills them. */
+const stopGraceMs = 3000;
+
 type UnaryFn = (req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: object) => void) => void;
 
 interface StatusAnswer {
@@ -85,6 +95,8 @@ function status(endpoint: string, timeoutMs: number): Promise<StatusAnswer> {
  * (raftplane kv takes exactly etcd's), so the two differ only in the server.
  */
 export class BenchCluster {
+  private readonly lastCpuTicks = new Map<string, number>();
+
   private constructor(
     readonly target: Target,
     readonly dir: string,
@@ -127,7 +139,7 @@ export class BenchCluster {
       const child =
         target === "etcd"
           ? spawn(etcdBinary, flags, { stdio: ["ignore", fd, fd] })
-          : spawn(process.execPath, [raftplaneBinary, "kv", ...flags], { stdio: ["ignore", fd, fd] });
+          : spawn(process.execPath, [...memberNodeFlags, raftplaneBinary, "kv", ...flags], { stdio: ["ignore", fd, fd] });
       closeSync(fd);
       liveProcesses.add(child);
       child.once("exit", () => liveProcesses.delete(child));
@@ -150,7 +162,10 @@ export class BenchCluster {
     let problem = "not asked yet";
     while (Date.now() < deadline) {
       const dead = this.members.find((m) => m.process.exitCode !== null || m.process.signalCode !== null);
-      if (dead) throw new Error(`${this.target} ${dead.name} exited while starting (log ${dead.logFile})`);
+      if (dead) {
+        const how = dead.process.signalCode !== null ? `killed by ${dead.process.signalCode}` : `exited with code ${dead.process.exitCode}`;
+        throw new Error(`${this.target} ${dead.name} ${how} while starting (log ${dead.logFile})`);
+      }
       try {
         const answers = await Promise.all(this.endpoints.map((e) => status(e, 1000)));
         const leaders = new Set(answers.map((a) => a.leader ?? 0));
@@ -172,22 +187,67 @@ export class BenchCluster {
         const stat = readFileSync(`/proc/${m.process.pid}/stat`, "utf8");
         // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
         const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        ticks += Number(fields[11]) + Number(fields[12]);
+        this.lastCpuTicks.set(m.name, Number(fields[11]) + Number(fields[12]));
       } catch {
-        // a member that already ended adds nothing
+        // a member that ended keeps the figure last read, so a window's difference stays >= 0
       }
+      ticks += this.lastCpuTicks.get(m.name) ?? 0;
     }
     return ticks / 100; // USER_HZ is 100 on Linux
   }
 
+  /** Members that have ended (none should, before destroy()): how, and the end of their log. */
+  exited(): { readonly name: string; readonly how: string; readonly logTail: string }[] {
+    return this.members
+      .filter((m) => m.process.exitCode !== null || m.process.signalCode !== null)
+      .map((m) => ({
+        name: m.name,
+        how: m.process.signalCode !== null ? `killed by ${m.process.signalCode}` : `exited with code ${m.process.exitCode}`,
+        logTail: tail(m.logFile),
+      }));
+  }
+
+  /** VmRSS and VmHWM (peak RSS) of each member in MB, from /proc/<pid>/status; NaN once ended. */
+  memory(): { readonly name: string; readonly rssMB: number; readonly peakMB: number }[] {
+    return this.members.map((m) => {
+      let status = "";
+      try {
+        status = readFileSync(`/proc/${m.process.pid}/status`, "utf8");
+      } catch {
+        // a member that already ended has no figures
+      }
+      const kB = (field: string): number => {
+        const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status);
+        return match ? Number(match[1]) : Number.NaN;
+      };
+      return { name: m.name, rssMB: kB("VmRSS") / 1024, peakMB: kB("VmHWM") / 1024 };
+    });
+  }
+
+  /** host:port of the member that is leader now, as the members' Status answers say. */
+  async leaderEndpoint(): Promise<string> {
+    const answers = await Promise.all(this.endpoints.map((e) => status(e, 5000)));
+    const i = answers.findIndex((a) => a.leader !== undefined && a.header?.memberId === a.leader);
+    if (i < 0) throw new Error(`${this.target}: no member says it is the leader`);
+    return this.endpoints[i] as string;
+  }
+
+  /**
+   * Stops every member: SIGTERM first, so a member run under `--cpu-prof` (NODE_OPTIONS) can
+   * write its profile, then SIGKILL for any still running after a few seconds.
+   */
   async destroy(): Promise<void> {
     await Promise.all(
       this.members.map(
         (m) =>
           new Promise<void>((resolve) => {
             if (m.process.exitCode !== null || m.process.signalCode !== null) return resolve();
-            m.process.once("exit", () => resolve());
-            m.process.kill("SIGKILL");
+            const kill = setTimeout(() => m.process.kill("SIGKILL"), stopGraceMs);
+            m.process.once("exit", () => {
+              clearTimeout(kill);
+              resolve();
+            });
+            m.process.kill("SIGTERM");
           }),
       ),
     );

@@ -1,27 +1,34 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { Worker } from "node:worker_threads";
-import * as grpc from "@grpc/grpc-js";
-import { serviceDefinition } from "../../internal/etcdapi/index.js";
 import type { Target } from "./cluster.js";
 import { BenchCluster, etcdBinary, Targets } from "./cluster.js";
-import { bucketUpperMicros, mergeInto, newHistogram, quantileMicros } from "./histogram.js";
-import type { ControlMessage, WorkerResult, WorkerSpec } from "./worker.js";
-import type { Workload, WorkloadOptions } from "./workloads.js";
-import { ImplementedWorkloads, keyOf, Workloads } from "./workloads.js";
+import type { ClosedLoopOptions } from "./closed-loop.js";
+import { measureClosedLoop, preload } from "./closed-loop.js";
+import { measureMixed } from "./mixed.js";
+import type { TargetResult } from "./results.js";
+import { formatTable, mixedRows, requestRows, watchFanoutRows } from "./table.js";
+import type { Row } from "./table.js";
+import { measureWatchFanout } from "./watch-fanout.js";
+import type { WatchFanoutOptions } from "./watch-fanout.js";
+import { stampBytes } from "./watch-wire.js";
+import type { MixedOperation, Workload } from "./workloads.js";
+import { keyOf, MixedOperations, Workloads } from "./workloads.js";
 
 /**
  * raftplane's etcd-compatible KV against real etcd, one after the other in the same run, with
  * the same client, flags and machine: see bench/README.md.
  */
 
-const usage =
-  "usage: npm run bench -- <put|range|txn|watch-fanout|mixed> [--target raftplane|etcd|both] " +
-  "[--duration 20s] [--warmup 3s] [--clients 100] [--conns 10] [--workers 2] [--keyspace N] " +
-  "[--consistency l|s] [--value-size 256] [--smoke]";
+const usage = `usage: npm run bench -- <put|range|txn|watch-fanout|mixed> [--target raftplane|etcd|both]
+  [--duration 20s] [--warmup 3s] [--workers 2] [--keyspace N] [--value-size N] [--timeout 10s] [--smoke]
+  put, range, txn, mixed: [--clients 100] [--conns 10]; range: [--consistency l|s]
+  watch-fanout: [--watchers 1000] [--streams 10] [--conns 10] [--rate 0 (puts/s, 0 = full speed)]
+                [--writers 1] [--drain-timeout 10s]
+  mixed: [--watchers 10] [--streams 10] [--leases 10] [--mix update:75,list:5,keepalive:20]
+         [--pods-per-namespace 100] [--list-limit 100]`;
 
 function fail(message: string): never {
   console.error(`bench: ${message}\n${usage}`);
@@ -36,10 +43,23 @@ function parseDuration(flag: string, text: string): number {
   return m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
 }
 
-function parsePositive(flag: string, text: string): number {
+function parseCount(flag: string, text: string, min = 1): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n <= 0) fail(`--${flag} takes a positive integer, not "${text}"`);
+  if (!Number.isInteger(n) || n < min) fail(`--${flag} takes an integer of at least ${min}, not "${text}"`);
   return n;
+}
+
+function parseMix(text: string): Record<MixedOperation, number> {
+  const weights: Record<MixedOperation, number> = { update: 0, list: 0, keepalive: 0 };
+  for (const part of text.split(",")) {
+    const [name, weight] = part.split(":");
+    if (!MixedOperations.includes(name as MixedOperation) || weight === undefined) {
+      fail(`--mix takes operation:weight pairs of ${MixedOperations.join(", ")}, such as update:75,list:5,keepalive:20; not "${text}"`);
+    }
+    weights[name as MixedOperation] = parseCount("mix", weight, 0);
+  }
+  if (MixedOperations.every((k) => weights[k] === 0)) fail("--mix needs at least one operation with a weight above 0");
+  return weights;
 }
 
 const { values, positionals } = parseArgs({
@@ -53,18 +73,23 @@ const { values, positionals } = parseArgs({
     workers: { type: "string", default: "2" },
     keyspace: { type: "string" },
     consistency: { type: "string", default: "l" },
-    "value-size": { type: "string", default: "256" },
-    "timeout": { type: "string", default: "10s" },
+    "value-size": { type: "string" },
+    timeout: { type: "string", default: "10s" },
     smoke: { type: "boolean", default: false },
+    watchers: { type: "string" },
+    streams: { type: "string", default: "10" },
+    rate: { type: "string", default: "0" },
+    writers: { type: "string", default: "1" },
+    "drain-timeout": { type: "string", default: "10s" },
+    leases: { type: "string", default: "10" },
+    mix: { type: "string", default: "update:75,list:5,keepalive:20" },
+    "pods-per-namespace": { type: "string", default: "100" },
+    "list-limit": { type: "string", default: "100" },
   },
 });
 
 const workload = positionals[0] as Workload | undefined;
 if (workload === undefined || !Workloads.includes(workload)) fail(`name a workload: ${Workloads.join(", ")}`);
-if (!ImplementedWorkloads.includes(workload)) {
-  console.error(`bench: workload "${workload}" is not implemented yet (available: ${ImplementedWorkloads.join(", ")})`);
-  process.exit(2);
-}
 if (values.target !== "both" && !Targets.includes(values.target as Target)) fail(`--target is raftplane, etcd or both`);
 if (values.consistency !== "l" && values.consistency !== "s") fail(`--consistency is l (linearizable) or s (serializable)`);
 const targets: Target[] = values.target === "both" ? [...Targets] : [values.target as Target];
@@ -72,148 +97,69 @@ const smoke = values.smoke;
 // A smoke run only proves the harness works end to end: short, small, and it writes no results.
 const durationMs = smoke ? 2000 : parseDuration("duration", values.duration);
 const warmupMs = smoke ? 500 : parseDuration("warmup", values.warmup);
-const clients = parsePositive("clients", values.clients);
-const conns = Math.min(parsePositive("conns", values.conns), clients);
-const workers = Math.min(parsePositive("workers", values.workers), conns);
-// Range reads preloaded keys, so its keyspace is what we can afford to load first.
-const defaultKeyspace = workload === "put" ? 100_000 : 10_000;
-const keyspace = smoke ? 1000 : parsePositive("keyspace", values.keyspace ?? String(defaultKeyspace));
-const options: WorkloadOptions = {
-  workload,
-  keyspace,
-  valueBytes: parsePositive("value-size", values["value-size"]),
-  consistency: values.consistency,
-  clients,
-};
 const timeoutMs = parseDuration("timeout", values.timeout);
+const clients = parseCount("clients", values.clients);
+const workers = parseCount("workers", values.workers);
+// Range and mixed read what they preload, so their keyspace is what we can afford to load first;
+// watch-fanout's writer spreads its puts over a few keys.
+const defaultKeyspace = { put: 100_000, range: 10_000, txn: 10_000, "watch-fanout": 1000, mixed: 10_000 }[workload];
+const keyspace = smoke ? 1000 : parseCount("keyspace", values.keyspace ?? String(defaultKeyspace));
+// Pods are larger than etcd's benchmark values; 1 KiB stands for a small pod's JSON.
+const valueBytes = parseCount("value-size", values["value-size"] ?? (workload === "mixed" ? "1024" : "256"), workload === "watch-fanout" || workload === "mixed" ? stampBytes : 1);
+const watchers = smoke ? (workload === "mixed" ? 4 : 100) : parseCount("watchers", values.watchers ?? (workload === "mixed" ? "10" : "1000"));
+const streams = Math.min(smoke ? 4 : parseCount("streams", values.streams), watchers);
+const rate = parseCount("rate", values.rate, 0);
+const writers = parseCount("writers", values.writers);
+const drainTimeoutMs = smoke ? 2000 : parseDuration("drain-timeout", values["drain-timeout"]);
+const leases = parseCount("leases", values.leases);
+const weights = parseMix(values.mix);
+const podsPerNamespace = parseCount("pods-per-namespace", values["pods-per-namespace"]);
+const listLimit = parseCount("list-limit", values["list-limit"]);
+// Watch streams are dealt over the connections; more connections than streams would sit idle.
+const conns = Math.min(parseCount("conns", values.conns), workload === "watch-fanout" ? streams : clients);
+const threads = Math.min(workers, conns);
 
-type UnaryFn = (req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: object) => void) => void;
+const closedLoop: ClosedLoopOptions = {
+  options: { workload: workload === "watch-fanout" ? "put" : workload, keyspace, valueBytes, consistency: values.consistency, clients },
+  clients,
+  conns,
+  workers: threads,
+  timeoutMs,
+  warmupMs,
+  durationMs,
+};
 
-/** Write every key of the keyspace once, round-robin over the members, 64 at a time. */
-async function preload(endpoints: readonly string[]): Promise<void> {
-  const KV = grpc.makeGenericClientConstructor(serviceDefinition("KV"), "KV");
-  const kv = endpoints.map((e) => new KV(e, grpc.credentials.createInsecure()) as grpc.Client & Record<string, UnaryFn>);
-  const value = Buffer.alloc(options.valueBytes, 0x62);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < keyspace) {
-      const i = next++;
-      const c = kv[i % kv.length] as grpc.Client & Record<string, UnaryFn>;
-      await new Promise<void>((resolve, reject) =>
-        (c["Put"] as UnaryFn).call(c, { key: keyOf(i), value }, { deadline: Date.now() + timeoutMs }, (err) => (err ? reject(err) : resolve())),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: 64 }, lane));
-  for (const c of kv) c.close();
-}
+// Memory figures of a smoke run mean nothing; its seconds are better spent elsewhere.
+const settleMs = smoke ? 250 : 1000;
 
-export interface TargetResult {
-  readonly target: Target;
-  readonly requests: number;
-  readonly errors: number;
-  readonly compareFailures: number;
-  readonly firstError: string | undefined;
-  readonly seconds: number;
-  readonly throughput: number;
-  readonly latencyMs: { readonly p50: number; readonly p90: number; readonly p99: number; readonly p999: number; readonly max: number };
-  /** Client process CPU (all threads) over the measured window, % of one core. */
-  readonly clientCpuPercent: number;
-  /** The three members' CPU over the measured window, % of one core. */
-  readonly serverCpuPercent: number;
-  /**
-   * Everything else the machine ran in the window (other processes, the kernel), % of one
-   * core: when it is large the figures were taken on a shared, busy machine.
-   */
-  readonly otherCpuPercent: number;
-  /** Non-empty histogram buckets: [upper bound µs, count]. */
-  readonly histogram: [number, number][];
-}
+const watchFanout: WatchFanoutOptions = {
+  watchers,
+  streams,
+  conns,
+  threads,
+  rate,
+  writers,
+  keyspace,
+  valueBytes,
+  timeoutMs,
+  warmupMs,
+  durationMs,
+  drainTimeoutMs,
+  settleMs,
+};
 
-function startWorkers(endpoints: readonly string[], progress: SharedArrayBuffer): Worker[] {
-  const url = new URL("./worker.js", import.meta.url);
-  return Array.from({ length: workers }, (_, w) => {
-    // Connections and clients are dealt round-robin, so members get equal shares of both.
-    const channelEndpoints: string[] = [];
-    for (let c = w; c < conns; c += workers) channelEndpoints.push(endpoints[c % endpoints.length] as string);
-    const clientIndices: number[] = [];
-    for (let i = w; i < clients; i += workers) clientIndices.push(i);
-    const spec: WorkerSpec = { options, channelEndpoints, clientIndices, progress, workerIndex: w, timeoutMs };
-    return new Worker(url, { workerData: spec });
-  });
-}
-
-/** Busy CPU seconds of the whole machine so far, from /proc/stat (idle and iowait excluded). */
-function machineBusySeconds(): number {
-  try {
-    const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
-    return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ is 100 on Linux
-  } catch {
-    return Number.NaN;
-  }
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function measure(target: Target, cluster: BenchCluster): Promise<TargetResult> {
-  const progressBuffer = new SharedArrayBuffer(8 * workers);
-  const progress = new Float64Array(progressBuffer);
-  const pool = startWorkers(cluster.endpoints, progressBuffer);
-  const errored = new Promise<never>((_, reject) => {
-    for (const w of pool) w.once("error", reject);
-  });
-  const send = (m: ControlMessage): void => {
-    for (const w of pool) w.postMessage(m);
-  };
-  try {
-    process.stderr.write(`  ${target}: warming up ${warmupMs / 1000}s\n`);
-    await Promise.race([sleep(warmupMs), errored]);
-    send({ type: "measure" });
-    const cpuStart = process.cpuUsage();
-    const serverCpuStart = cluster.serverCpuSeconds();
-    const machineBusyStart = machineBusySeconds();
-    const start = performance.now();
-    for (let s = 1; s * 1000 < durationMs; s++) {
-      await Promise.race([sleep(start + s * 1000 - performance.now()), errored]);
-      const done = progress.reduce((a, b) => a + b, 0);
-      process.stderr.write(`\r  ${target} ${s}s: ${Math.round(done / ((performance.now() - start) / 1000)).toLocaleString("en-US")} req/s `);
-    }
-    await Promise.race([sleep(start + durationMs - performance.now()), errored]);
-    const results = Promise.all(pool.map((w) => new Promise<WorkerResult>((resolve) => w.once("message", resolve))));
-    send({ type: "stop" });
-    const seconds = (performance.now() - start) / 1000;
-    const cpu = process.cpuUsage(cpuStart);
-    const serverCpu = cluster.serverCpuSeconds() - serverCpuStart;
-    const machineBusy = machineBusySeconds() - machineBusyStart;
-    const parts = await Promise.race([results, errored]);
-    process.stderr.write("\n");
-    const histogram = newHistogram();
-    for (const p of parts) mergeInto(histogram, p.histogram);
-    const requests = parts.reduce((a, p) => a + p.requests, 0);
-    const ms = (q: number): number => quantileMicros(histogram, q) / 1000;
-    const buckets: [number, number][] = [];
-    histogram.forEach((count, i) => {
-      if (count > 0) buckets.push([bucketUpperMicros(i), count]);
-    });
-    let max = 0;
-    for (const [upper] of buckets) max = Math.max(max, upper / 1000);
-    return {
-      target,
-      requests,
-      errors: parts.reduce((a, p) => a + p.errors, 0),
-      compareFailures: parts.reduce((a, p) => a + p.compareFailures, 0),
-      firstError: parts.find((p) => p.firstError !== undefined)?.firstError,
-      seconds,
-      throughput: requests / seconds,
-      latencyMs: { p50: ms(0.5), p90: ms(0.9), p99: ms(0.99), p999: ms(0.999), max },
-      clientCpuPercent: ((cpu.user + cpu.system) / 1e6 / seconds) * 100,
-      serverCpuPercent: (serverCpu / seconds) * 100,
-      otherCpuPercent: Math.max(0, ((machineBusy - serverCpu - (cpu.user + cpu.system) / 1e6) / seconds) * 100),
-      histogram: buckets,
-    };
-  } finally {
-    await Promise.all(pool.map((w) => w.terminate()));
+async function measure(cluster: BenchCluster): Promise<TargetResult> {
+  switch (workload) {
+    case "watch-fanout":
+      return measureWatchFanout(cluster, watchFanout);
+    case "mixed":
+      return measureMixed(cluster, { closedLoop, weights, podsPerNamespace, listLimit, leases, watchers, streams: Math.min(streams, watchers), settleMs });
+    case "range":
+      process.stderr.write(`  ${cluster.target}: preloading ${keyspace} keys\n`);
+      await preload(cluster.endpoints, keyspace, keyOf, Buffer.alloc(valueBytes, 0x62), timeoutMs);
+      return measureClosedLoop(cluster, closedLoop);
+    default:
+      return measureClosedLoop(cluster, closedLoop);
   }
 }
 
@@ -237,90 +183,97 @@ const machine = {
   dataDir: "os.tmpdir() (same disk for both targets)",
 };
 
+const watching = workload === "watch-fanout" || workload === "mixed";
 const flags = {
   workload,
   targets,
   durationMs,
   warmupMs,
-  clients,
+  ...(workload === "watch-fanout" ? {} : { clients }),
   conns,
-  workers,
+  workers: threads,
   keyspace,
-  valueBytes: options.valueBytes,
-  keyBytes: 8,
-  consistency: workload === "range" ? options.consistency : undefined,
+  valueBytes,
+  keyBytes: workload === "mixed" ? undefined : workload === "watch-fanout" ? 8 + 13 : 8,
+  consistency: workload === "range" ? values.consistency : undefined,
   timeoutMs,
   smoke,
   members: 3,
   heartbeatMs: 100,
   electionMs: 1000,
+  ...(watching ? { watchers, streams } : {}),
+  ...(workload === "watch-fanout" ? { rate, writers: rate > 0 ? 1 : writers, drainTimeoutMs } : {}),
+  ...(workload === "mixed" ? { mix: weights, leases, podsPerNamespace, listLimit } : {}),
 };
 
 const results: TargetResult[] = [];
 const failures: { target: Target; error: string }[] = [];
+/** Members that ended during a run: a crash is a result too, so it is kept with the figures. */
+const memberExits: { target: Target; member: string; how: string; logTail: string }[] = [];
 for (const target of targets) {
   process.stderr.write(`bench ${workload}: starting a 3-member ${target} cluster\n`);
   let cluster: BenchCluster | undefined;
   try {
     cluster = await BenchCluster.start(target);
-    if (workload === "range") {
-      process.stderr.write(`  ${target}: preloading ${keyspace} keys\n`);
-      await preload(cluster.endpoints);
-    }
-    results.push(await measure(target, cluster));
+    results.push(await measure(cluster));
   } catch (err) {
     process.stderr.write(`\nbench: ${target} failed: ${(err as Error).message}\n`);
     failures.push({ target, error: (err as Error).message });
   } finally {
+    for (const e of cluster?.exited() ?? []) {
+      process.stderr.write(`bench: ${target} member ${e.name} ${e.how} during the run; its log ends:\n${e.logTail}\n`);
+      memberExits.push({ target, member: e.name, how: e.how, logTail: e.logTail });
+    }
     await cluster?.destroy();
   }
 }
 
-const variant = `${workload === "range" ? `${options.consistency}-` : ""}c${clients}-n${conns}`;
-console.log(`\n### ${workload}${workload === "range" ? ` (${options.consistency === "l" ? "linearizable" : "serializable"})` : ""}: ${clients} clients, ${conns} connections, ${workers} workers, ${durationMs / 1000}s after ${warmupMs / 1000}s warm-up\n`);
-console.log(formatTable(results));
+const speed = rate > 0 ? `r${rate}` : `full${writers > 1 ? `-x${writers}` : ""}`;
+const variant =
+  workload === "watch-fanout"
+    ? `w${watchers}-s${streams}-${speed}`
+    : `${workload === "range" ? `${values.consistency}-` : ""}c${clients}-n${conns}${workload === "mixed" ? `-w${watchers}` : ""}`;
+console.log(`\n### ${title()}\n`);
+console.log(formatTable(targets, results, rows()));
 console.log(`\nmachine: ${machine.cores} × ${machine.cpuModel}, node ${machine.node}, ${machine.etcd}, raftplane ${machine.raftplaneCommit}${machine.raftplaneTreeDirty ? " (uncommitted changes)" : ""}, load average at start ${machine.loadAverageAtStart.join(" ")}`);
 console.log(`CPU figures are % of one core (the machine has ${machine.cores * 100} %); the client shares the machine with all three members and with whatever else runs.`);
-for (const r of results) if (r.firstError) console.log(`${r.target} first error: ${r.firstError}`);
+if (watching) console.log("Ratios are raftplane ÷ etcd: above 1 is better for rates, worse for latencies, times and memory.");
+for (const r of results) {
+  if (r.firstError) console.log(`${r.target} first error: ${r.firstError}`);
+  if (r.watch?.firstWatchError && r.watch.firstWatchError !== r.firstError) console.log(`${r.target} first watch error: ${r.watch.firstWatchError}`);
+}
 for (const f of failures) console.log(`${f.target} FAILED: ${f.error}`);
+for (const e of memberExits) console.log(`${e.target} member ${e.member} ${e.how} during the run (log tail on stderr and in the JSON)`);
 
 if (!smoke) {
   const dir = fileURLToPath(new URL("../../../bench/results/", import.meta.url));
   mkdirSync(dir, { recursive: true });
   const date = new Date().toISOString().slice(0, 10);
   const file = `${dir}${date}-${workload}-${variant}.json`;
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), variant, flags, machine, results, failures }, null, 2)}\n`);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), variant, flags, machine, results, failures, memberExits }, null, 2)}\n`);
   process.stderr.write(`results written to ${file}\n`);
 }
 process.exit(failures.length > 0 ? 1 : 0);
 
-function formatTable(rs: readonly TargetResult[]): string {
-  const byTarget = (t: Target): TargetResult | undefined => rs.find((r) => r.target === t);
-  const shown = targets.filter((t) => byTarget(t) !== undefined);
-  const rows: [string, (r: TargetResult) => number, number][] = [
-    ["requests", (r) => r.requests, 0],
-    ["errors", (r) => r.errors, 0],
-    ...(workload === "txn" ? [["failed compares", (r: TargetResult) => r.compareFailures, 0] as [string, (r: TargetResult) => number, number]] : []),
-    ["throughput, req/s (higher is better)", (r) => r.throughput, 0],
-    ["latency p50, ms (lower is better)", (r) => r.latencyMs.p50, 2],
-    ["latency p90, ms (lower is better)", (r) => r.latencyMs.p90, 2],
-    ["latency p99, ms (lower is better)", (r) => r.latencyMs.p99, 2],
-    ["latency p99.9, ms (lower is better)", (r) => r.latencyMs.p999, 2],
-    ["client CPU, % of one core", (r) => r.clientCpuPercent, 0],
-    ["server CPU (3 members), % of one core", (r) => r.serverCpuPercent, 0],
-    ["other processes' CPU, % of one core", (r) => r.otherCpuPercent, 0],
-  ];
-  const both = shown.length === 2;
-  const head = `| metric | ${shown.join(" | ")} |${both ? " ratio (raftplane ÷ etcd) |" : ""}`;
-  const rule = `| --- | ${shown.map(() => "---:").join(" | ")} |${both ? " ---: |" : ""}`;
-  const lines = rows.map(([name, get, digits]) => {
-    const cells = shown.map((t) => get(byTarget(t) as TargetResult).toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }));
-    if (!both) return `| ${name} | ${cells.join(" | ")} |`;
-    const a = get(byTarget("raftplane") as TargetResult);
-    const b = get(byTarget("etcd") as TargetResult);
-    // Other processes' CPU is context, not a property of either target: no ratio.
-    const ratio = b === 0 || name.startsWith("other") ? "—" : (a / b).toFixed(2);
-    return `| ${name} | ${cells.join(" | ")} | ${ratio} |`;
-  });
-  return [head, rule, ...lines].join("\n");
+function title(): string {
+  const window = `${durationMs / 1000}s after ${warmupMs / 1000}s warm-up`;
+  switch (workload) {
+    case "watch-fanout":
+      return `watch-fanout: ${watchers.toLocaleString("en-US")} watches on one prefix over ${streams} streams, ${conns} connections, ${threads} watcher threads; writer ${rate > 0 ? `at ${rate.toLocaleString("en-US")} puts/s` : `at full speed (${writers} put${writers === 1 ? "" : "s"} in flight)`}; ${window}`;
+    case "mixed":
+      return `mixed (${MixedOperations.map((k) => `${k} ${weights[k]}`).join(", ")}): ${clients} clients, ${conns} connections, ${threads} workers, ${keyspace.toLocaleString("en-US")} pods, ${leases} leases, ${watchers} watches on ${Math.min(streams, watchers)} streams; ${window}`;
+    default:
+      return `${workload}${workload === "range" ? ` (${values.consistency === "l" ? "linearizable" : "serializable"})` : ""}: ${clients} clients, ${conns} connections, ${threads} workers, ${window}`;
+  }
+}
+
+function rows(): Row[] {
+  switch (workload) {
+    case "watch-fanout":
+      return watchFanoutRows();
+    case "mixed":
+      return mixedRows(MixedOperations.filter((k) => weights[k] > 0));
+    default:
+      return requestRows(workload === "txn");
+  }
 }

@@ -1,6 +1,9 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { TargetResult } from "./main.js";
+import type { LatencySummary, TargetResult } from "./results.js";
+import { mixedKindLabels } from "./table.js";
+import type { Workload } from "./workloads.js";
+import { Workloads } from "./workloads.js";
 
 /**
  * Turns the JSON files `npm run bench` leaves in bench/results into a chart
@@ -12,80 +15,231 @@ interface RunFile {
   readonly file: string;
   readonly date: string;
   readonly variant: string;
-  readonly flags: { readonly workload: string; readonly clients: number; readonly conns: number; readonly durationMs: number; readonly consistency?: string };
+  readonly flags: {
+    readonly workload: string;
+    readonly clients?: number;
+    readonly conns: number;
+    readonly durationMs: number;
+    readonly consistency?: string;
+    readonly watchers?: number;
+    readonly streams?: number;
+    readonly rate?: number;
+    readonly writers?: number;
+  };
   readonly machine: { readonly cores: number; readonly cpuModel: string; readonly node: string; readonly etcd: string; readonly raftplaneCommit: string; readonly raftplaneTreeDirty: boolean; readonly loadAverageAtStart: number[] };
   readonly results: TargetResult[];
   readonly failures: { readonly target: string; readonly error: string }[];
+  readonly memberExits?: { readonly target: string; readonly member: string; readonly how: string }[];
 }
 
 const dir = fileURLToPath(new URL("../../../bench/results/", import.meta.url));
+// Grouped by workload in the harness's order, then by file name (date, then variant).
+const workloadRank = (w: string): number => Workloads.indexOf(w as Workload);
 const runs: RunFile[] = readdirSync(dir)
   .filter((f) => f.endsWith(".json"))
   .sort()
-  .map((file) => ({ file, ...(JSON.parse(readFileSync(`${dir}${file}`, "utf8")) as Omit<RunFile, "file">) }));
+  .map((file) => ({ file, ...(JSON.parse(readFileSync(`${dir}${file}`, "utf8")) as Omit<RunFile, "file">) }))
+  .sort((a, b) => workloadRank(a.flags.workload) - workloadRank(b.flags.workload));
 if (runs.length === 0) {
   console.error(`bench:report: no results in ${dir}; run \`npm run bench -- put\` first`);
   process.exit(2);
 }
 
 const colors: Record<string, string> = { raftplane: "#2b6cb0", etcd: "#dd6b20" };
-const label = (r: RunFile): string => `${r.flags.workload}${r.flags.consistency ? ` (${r.flags.consistency === "l" ? "linearizable" : "serializable"})` : ""}, ${r.flags.clients} client${r.flags.clients === 1 ? "" : "s"} / ${r.flags.conns} conn${r.flags.conns === 1 ? "" : "s"}`;
 const escape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-const fmt = (n: number, digits = 0): string => n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (n: number | undefined, digits = 0): string =>
+  n === undefined || !Number.isFinite(n) ? "—" : n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined || b === 0 || !Number.isFinite(a / b) ? "—" : (a / b).toFixed(2));
+
+/** A run's name in two parts: the workload, and what was varied. */
+function labelParts(r: RunFile): [string, string] {
+  const f = r.flags;
+  switch (f.workload) {
+    case "watch-fanout": {
+      const speed = (f.rate ?? 0) > 0 ? `${fmt(f.rate)} puts/s` : `full speed${(f.writers ?? 1) > 1 ? ` (${f.writers} writers)` : ""}`;
+      return ["watch-fanout", `${fmt(f.watchers)} watches / ${f.streams} streams, ${speed}`];
+    }
+    case "mixed":
+      return ["mixed", `${f.clients} clients / ${f.conns} conns, ${f.watchers} watches`];
+    default:
+      return [
+        `${f.workload}${f.consistency ? ` (${f.consistency === "l" ? "linearizable" : "serializable"})` : ""}`,
+        `${f.clients} client${f.clients === 1 ? "" : "s"} / ${f.conns} conn${f.conns === 1 ? "" : "s"}`,
+      ];
+  }
+}
+
+const label = (r: RunFile): string => labelParts(r).join(", ");
+
+const unitOf = (workload: string): string => (workload === "watch-fanout" ? "events/s" : workload === "mixed" ? "ops/s" : "req/s");
+
+/** One bar pair of the chart: a target's throughput and latency, or one operation's in a mixed run. */
+interface Series {
+  readonly name: string;
+  readonly target: string;
+  readonly throughput: number;
+  readonly latencyMs: LatencySummary;
+}
+
+function seriesOf(run: RunFile): Series[] {
+  return run.results.flatMap((t): Series[] => {
+    const total = { name: t.target, target: t.target, throughput: t.throughput, latencyMs: t.latencyMs };
+    if (run.flags.workload !== "mixed") return [total];
+    return [{ ...total, name: `${t.target} all` }, ...(t.operations ?? []).map((op) => ({ name: `${t.target} ${op.kind}`, target: t.target, throughput: op.throughput, latencyMs: op.latencyMs }))];
+  });
+}
 
 function svg(): string {
   const width = 1100;
   const labelWidth = 300;
   const panelWidth = (width - labelWidth - 60) / 2;
   const rowHeight = 18;
-  const blockHeight = 2 * rowHeight + 16;
-  const top = 90;
-  const height = top + runs.length * blockHeight + 60;
-  const maxThroughput = Math.max(1, ...runs.flatMap((r) => r.results.map((t) => t.throughput)));
+  const top = 104;
+  const blocks = runs.map((run) => ({ run, series: seriesOf(run) }));
+  const blockHeight = (n: number): number => Math.max(3, n) * rowHeight + 12;
+  const plotHeight = blocks.reduce((a, b) => a + blockHeight(b.series.length), 0);
+  const height = top + plotHeight + 60;
+  // Bars are scaled within a workload: delivered watch events and requests differ by 10×.
+  const maxThroughput = new Map<string, number>();
+  for (const b of blocks) {
+    const w = b.run.flags.workload;
+    maxThroughput.set(w, Math.max(maxThroughput.get(w) ?? 1, ...b.series.map((s) => s.throughput)));
+  }
   // Latencies span 0.1 ms to hundreds of ms across workloads: a log axis keeps both readable.
   const minMs = 0.1;
-  const maxMs = Math.max(1, ...runs.flatMap((r) => r.results.map((t) => t.latencyMs.p999)));
+  const maxMs = Math.max(1, ...blocks.flatMap((b) => b.series.map((s) => s.latencyMs.p999)));
   // The rightmost bar leaves room for its four figures.
-  const logX = (ms: number): number => (Math.log10(Math.max(ms, minMs) / minMs) / Math.log10(maxMs / minMs)) * (panelWidth - 170);
+  const logX = (ms: number): number => (Math.log10(Math.max(ms, minMs) / minMs) / Math.log10(maxMs / minMs)) * (panelWidth - 240);
   const x1 = labelWidth;
   const x2 = labelWidth + panelWidth + 40;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="20" font-size="15" font-weight="bold">raftplane vs etcd ${escape(runs[0]?.machine.etcd.replace("etcd Version: ", "") ?? "")}: 3-member clusters on loopback</text>`,
-    `<text x="${x1}" y="${top - 40}" font-weight="bold">Throughput, req/s (higher is better)</text>`,
-    `<text x="${x2}" y="${top - 40}" font-weight="bold">Latency, ms, log scale (lower is better)</text>`,
-    `<text x="${x2}" y="${top - 26}" fill="#666">bar to p50, marks at p90, p99, p99.9; figures p50 / p90 / p99 / p99.9</text>`,
+    `<text x="${x1}" y="${top - 54}" font-weight="bold">Throughput (higher is better)</text>`,
+    `<text x="${x1}" y="${top - 40}" fill="#666">req/s; watch-fanout: delivered events/s; mixed: ops/s</text>`,
+    `<text x="${x1}" y="${top - 26}" fill="#666">bars scaled within each workload</text>`,
+    `<text x="${x2}" y="${top - 54}" font-weight="bold">Latency, ms, log scale (lower is better)</text>`,
+    `<text x="${x2}" y="${top - 40}" fill="#666">watch-fanout: put-to-delivery; bar to p50, marks at p90, p99, p99.9</text>`,
+    `<text x="${x2}" y="${top - 26}" fill="#666">figures p50 / p90 / p99 / p99.9</text>`,
   ];
-  for (const tick of [0.1, 1, 10, 100, 1000].filter((t) => t <= maxMs * 1.01)) {
+  for (const tick of [0.1, 1, 10, 100, 1000, 10000].filter((t) => t <= maxMs * 1.01)) {
     const x = x2 + logX(tick);
-    out.push(`<line x1="${x}" y1="${top - 12}" x2="${x}" y2="${top + runs.length * blockHeight}" stroke="#ddd"/>`);
+    out.push(`<line x1="${x}" y1="${top - 12}" x2="${x}" y2="${top + plotHeight}" stroke="#ddd"/>`);
     out.push(`<text x="${x}" y="${top - 4}" text-anchor="middle" fill="#666">${tick}</text>`);
   }
-  runs.forEach((run, i) => {
-    const y0 = top + i * blockHeight;
-    out.push(`<text x="10" y="${y0 + rowHeight + 2}">${escape(label(run))}</text>`);
-    out.push(`<text x="10" y="${y0 + 2 * rowHeight}" fill="#666">${escape(run.date.slice(0, 10))}, ${run.flags.durationMs / 1000}s</text>`);
-    run.results.forEach((t, j) => {
+  let y0 = top;
+  for (const { run, series } of blocks) {
+    const [workload, detail] = labelParts(run);
+    out.push(`<text x="10" y="${y0 + 12}" font-weight="bold">${escape(workload)}</text>`);
+    out.push(`<text x="10" y="${y0 + 26}">${escape(detail)}</text>`);
+    out.push(`<text x="10" y="${y0 + 40}" fill="#666">${escape(run.date.slice(0, 10))}, ${run.flags.durationMs / 1000}s</text>`);
+    const unit = unitOf(run.flags.workload);
+    const scale = maxThroughput.get(run.flags.workload) ?? 1;
+    series.forEach((s, j) => {
       const y = y0 + j * rowHeight;
-      const color = colors[t.target] ?? "#555";
-      const w = (t.throughput / maxThroughput) * (panelWidth - 110);
+      const color = colors[s.target] ?? "#555";
+      const w = (s.throughput / scale) * (panelWidth - 150);
       out.push(`<rect x="${x1}" y="${y}" width="${w}" height="${rowHeight - 4}" fill="${color}"/>`);
-      out.push(`<text x="${x1 + w + 4}" y="${y + rowHeight - 7}">${t.target} ${fmt(t.throughput)}</text>`);
-      const l = t.latencyMs;
+      out.push(`<text x="${x1 + w + 4}" y="${y + rowHeight - 7}">${escape(s.name)} ${fmt(s.throughput)} ${unit}</text>`);
+      const l = s.latencyMs;
       out.push(`<rect x="${x2}" y="${y}" width="${logX(l.p50)}" height="${rowHeight - 4}" fill="${color}"/>`);
       out.push(`<line x1="${x2 + logX(l.p50)}" y1="${y + (rowHeight - 4) / 2}" x2="${x2 + logX(l.p999)}" y2="${y + (rowHeight - 4) / 2}" stroke="${color}"/>`);
       for (const p of [l.p90, l.p99, l.p999]) out.push(`<rect x="${x2 + logX(p) - 2}" y="${y + 2}" width="4" height="${rowHeight - 8}" fill="${color}"/>`);
       out.push(`<text x="${x2 + logX(l.p999) + 6}" y="${y + rowHeight - 7}">${fmt(l.p50, 1)} / ${fmt(l.p90, 1)} / ${fmt(l.p99, 1)} / ${fmt(l.p999, 1)}</text>`);
     });
-  });
+    y0 += blockHeight(series.length);
+  }
   const m = runs[runs.length - 1]?.machine;
   if (m) out.push(`<text x="10" y="${height - 20}" fill="#666">${escape(`${m.cores} × ${m.cpuModel}, node ${m.node}, ${m.etcd}; client, 3 raftplane or 3 etcd members on the same machine`)}</text>`);
   out.push("</svg>");
   return `${out.join("\n")}\n`;
 }
 
+const pair = (run: RunFile): { rp: TargetResult | undefined; etcd: TargetResult | undefined } => ({
+  rp: run.results.find((t) => t.target === "raftplane"),
+  etcd: run.results.find((t) => t.target === "etcd"),
+});
+
+function failureRows(run: RunFile, columns: number): string[] {
+  const blanks = " |".repeat(columns - 3);
+  return [
+    ...run.failures.map((f) => `| ${label(run)} | ${f.target} | failed: ${escape(f.error)} |${blanks}`),
+    ...(run.memberExits ?? []).map((e) => `| ${label(run)} | ${e.target} | member ${e.member} ${escape(e.how)} during the run |${blanks}`),
+  ];
+}
+
+function requestTable(selected: readonly RunFile[]): string[] {
+  const lines = [
+    "| run | target | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | client CPU % | server CPU % | other CPU % | req/s ratio | p99 ratio |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const run of selected) {
+    const { rp, etcd } = pair(run);
+    for (const t of run.results) {
+      const ratios = t.target === "raftplane" && rp && etcd ? `${ratio(rp.throughput, etcd.throughput)} | ${ratio(rp.latencyMs.p99, etcd.latencyMs.p99)}` : " | ";
+      lines.push(`| ${label(run)} | ${t.target} | ${fmt(t.throughput)} | ${fmt(t.latencyMs.p50, 2)} | ${fmt(t.latencyMs.p90, 2)} | ${fmt(t.latencyMs.p99, 2)} | ${fmt(t.latencyMs.p999, 2)} | ${t.errors} | ${fmt(t.clientCpuPercent)} | ${fmt(t.serverCpuPercent)} | ${fmt(t.otherCpuPercent)} | ${ratios} |`);
+    }
+    lines.push(...failureRows(run, 13));
+  }
+  return lines;
+}
+
+function watchFanoutTable(selected: readonly RunFile[]): string[] {
+  const lines = [
+    "| run | target | puts/s | delivered events/s | of expected | delivery p50 ms | p99 ms | p99.9 ms | create all, s | complete watches | MB per 1,000 watches | peak member RSS MB | errors | client CPU % | busiest watcher thread % | server CPU % | other CPU % | events/s ratio | p99 ratio |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const run of selected) {
+    const { rp, etcd } = pair(run);
+    for (const t of run.results) {
+      const w = t.watch;
+      const l = t.latencyMs;
+      const complete = w?.completion ? `${fmt(w.completion.completeWatchers)} of ${fmt(w.watchers)}${w.completion.drained ? "" : " (drain timed out)"}` : "—";
+      const peak = w ? Math.max(...w.memory.members.map((m) => m.peakMB)) : undefined;
+      const ratios = t.target === "raftplane" && rp && etcd ? `${ratio(rp.throughput, etcd.throughput)} | ${ratio(rp.latencyMs.p99, etcd.latencyMs.p99)}` : " | ";
+      const ofExpected = w && w.expectedEventsPerSecond > 0 ? `${fmt((w.eventsPerSecond / w.expectedEventsPerSecond) * 100)} %` : "—";
+      lines.push(
+        `| ${label(run)} | ${t.target} | ${fmt(w?.putRate)} | ${fmt(t.throughput)} | ${ofExpected} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ${fmt(l.p999, 2)} | ${fmt(w?.createSeconds, 2)} | ${complete} | ${fmt(w?.memory.mbPer1000Watchers, 1)} | ${fmt(peak)} | ${t.errors} | ${fmt(t.clientCpuPercent)} | ${fmt(w?.busiestWatchThreadPercent)} | ${fmt(t.serverCpuPercent)} | ${fmt(t.otherCpuPercent)} | ${ratios} |`,
+      );
+    }
+    lines.push(...failureRows(run, 19));
+  }
+  return lines;
+}
+
+function mixedTable(selected: readonly RunFile[]): string[] {
+  const lines = [
+    "| run | target | operation | ops/s | p50 ms | p99 ms | p99.9 ms | errors | client CPU % | server CPU % | other CPU % | ops/s ratio | p99 ratio |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const run of selected) {
+    const { rp, etcd } = pair(run);
+    for (const t of run.results) {
+      const row = (operation: string, rate: number | undefined, l: LatencySummary | undefined, errors: number | undefined, cpu: boolean, ratios: string): string =>
+        `| ${label(run)} | ${t.target} | ${operation} | ${fmt(rate)} | ${fmt(l?.p50, 2)} | ${fmt(l?.p99, 2)} | ${fmt(l?.p999, 2)} | ${fmt(errors)} | ${cpu ? `${fmt(t.clientCpuPercent)} | ${fmt(t.serverCpuPercent)} | ${fmt(t.otherCpuPercent)}` : " |  | "} | ${ratios} |`;
+      const mine = t.target === "raftplane" && rp && etcd;
+      for (const op of t.operations ?? []) {
+        const other = etcd?.operations?.find((o) => o.kind === op.kind);
+        lines.push(row(mixedKindLabels[op.kind] ?? op.kind, op.throughput, op.latencyMs, op.errors, false, mine ? `${ratio(op.throughput, other?.throughput)} | ${ratio(op.latencyMs.p99, other?.latencyMs.p99)}` : " | "));
+      }
+      lines.push(row("all operations", t.throughput, t.latencyMs, t.errors - (t.watch?.watchErrors ?? 0), true, mine ? `${ratio(rp.throughput, etcd.throughput)} | ${ratio(rp.latencyMs.p99, etcd.latencyMs.p99)}` : " | "));
+      const w = t.watch;
+      if (w) {
+        lines.push(
+          row(`watch events delivered (${w.watchers} watches), events/s; update-to-delivery latency`, w.eventsPerSecond, w.deliveryLatencyMs, w.watchErrors, false, mine ? `${ratio(w.eventsPerSecond, etcd.watch?.eventsPerSecond)} | ${ratio(w.deliveryLatencyMs.p99, etcd.watch?.deliveryLatencyMs.p99)}` : " | "),
+        );
+      }
+    }
+    lines.push(...failureRows(run, 13));
+  }
+  return lines;
+}
+
 function markdown(): string {
+  const requests = runs.filter((r) => !["watch-fanout", "mixed"].includes(r.flags.workload));
+  const fanout = runs.filter((r) => r.flags.workload === "watch-fanout");
+  const mixed = runs.filter((r) => r.flags.workload === "mixed");
   const lines = [
     "# KV benchmark results: raftplane vs etcd",
     "",
@@ -94,19 +248,22 @@ function markdown(): string {
     "client (bench/kv). Ratios are raftplane ÷ etcd: above 1 is better for throughput, worse for latency.",
     "",
     "![summary](summary.svg)",
-    "",
-    "| run | target | req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | errors | client CPU % | server CPU % | other CPU % | req/s ratio | p99 ratio |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ];
-  for (const run of runs) {
-    const rp = run.results.find((t) => t.target === "raftplane");
-    const etcd = run.results.find((t) => t.target === "etcd");
-    for (const t of run.results) {
-      const ratios = t.target === "raftplane" && rp && etcd ? `${(rp.throughput / etcd.throughput).toFixed(2)} | ${(rp.latencyMs.p99 / etcd.latencyMs.p99).toFixed(2)}` : " | ";
-      lines.push(`| ${label(run)} | ${t.target} | ${fmt(t.throughput)} | ${fmt(t.latencyMs.p50, 2)} | ${fmt(t.latencyMs.p90, 2)} | ${fmt(t.latencyMs.p99, 2)} | ${fmt(t.latencyMs.p999, 2)} | ${t.errors} | ${fmt(t.clientCpuPercent)} | ${fmt(t.serverCpuPercent)} | ${fmt(t.otherCpuPercent ?? Number.NaN)} | ${ratios} |`);
-    }
-    for (const f of run.failures) lines.push(`| ${label(run)} | ${f.target} | failed: ${escape(f.error)} | | | | | | | | | | |`);
+  if (requests.length > 0) lines.push("", "## put, range, txn", "", ...requestTable(requests));
+  if (fanout.length > 0) {
+    lines.push(
+      "",
+      "## watch-fanout",
+      "",
+      "Delivered events/s to all watches, and put-to-delivery latency (from the writer's send to the watcher's receipt).",
+      "\"of expected\" is delivered ÷ (puts/s × watches): under 100 % means the watches fell behind the writer. \"complete",
+      "watches\" had every acknowledged put once the writer stopped and the drain ended. MB per 1,000 watches is the growth",
+      "of the three members' RSS while the watches were created.",
+      "",
+      ...watchFanoutTable(fanout),
+    );
   }
+  if (mixed.length > 0) lines.push("", "## mixed", "", "Each operation type of the mix apart, all of them together, and the watches' delivered events.", "", ...mixedTable(mixed));
   lines.push("", "CPU figures are % of one core over the measured window; the client and all three members share the machine.", "", "Runs:", "");
   for (const run of runs) {
     const m = run.machine;
