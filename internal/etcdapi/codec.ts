@@ -40,7 +40,8 @@ function method(
     responseStream: m.responseStream === true,
     requestSerialize: (v: object) => Buffer.from(req.encode(v).finish()),
     requestDeserialize: (b: Buffer) => decodePlain(req, b),
-    responseSerialize: (v: object) => Buffer.from(res.encode(v).finish()),
+    // Bytes pass through: a watch response encoded once is written to many streams.
+    responseSerialize: (v: object) => (Buffer.isBuffer(v) ? v : Buffer.from(res.encode(v).finish())),
     responseDeserialize: (b: Buffer) => decodePlain(res, b),
     originalName: m.name,
   };
@@ -52,4 +53,11 @@ export function serviceDefinition(name: string): ServiceDefinition {
   const def: Record<string, MethodDefinition<object, object>> = {};
   for (const m of service.methodsArray) def[m.name] = method(service, m);
   return def;
+}
+
+const watchResponseType = root.lookupType("etcdserverpb.WatchResponse");
+
+/** An etcdserverpb.WatchResponse as bytes, for the watch service's shared encodings. */
+export function encodeWatchResponse(v: object): Buffer {
+  return Buffer.from(watchResponseType.encode(v).finish());
 }

@@ -9,12 +9,27 @@ import { AuthorityFixer } from "./authority.js";
 
 /** Every HTTP/2 connection opens with this preface; gRPC over plain TCP is HTTP/2 (h2c). */
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
+const FRAME_HEADER_BYTES = 9;
+const FRAME_SETTINGS = 0x4;
 
 /**
- * The socket as a stream that first yields the bytes already read from it. Node's HTTP/2 takes
- * over a real socket's native handle and would never see bytes read before it; through a plain
- * Duplex it reads what the stream yields. (HTTP/1's parser does see unshifted bytes.) The
- * client's bytes pass through an AuthorityFixer on the way.
+ * Whether a connection may come from etcd 3.4's Go client, whose `:authority` Node's HTTP/2
+ * refuses (see AuthorityFixer): grpc-go opens with an empty SETTINGS frame, where grpc-js,
+ * nghttp2 and curl announce settings. Only those connections pay for a JavaScript stream between
+ * the socket and HTTP/2; every other client talks to Node's HTTP/2 on the socket itself, which
+ * costs far less per frame (measured: socket writes were the largest share of a watch-heavy
+ * member's CPU through the JavaScript stream).
+ */
+function mayNeedAuthorityFix(head: Buffer): boolean {
+  const at = HTTP2_PREFACE.length;
+  return head[at + 3] === FRAME_SETTINGS && head.readUIntBE(at, 3) === 0;
+}
+
+/**
+ * The socket as a stream that first yields the bytes already read from it, with the client's
+ * bytes passing through an AuthorityFixer on the way: Node's HTTP/2 then reads a JavaScript
+ * stream instead of the socket's handle, which is slower, so only clients that may need the
+ * fix come this way (mayNeedAuthorityFix).
  */
 function replaying(socket: Socket, head: Buffer): Duplex {
   const stream = new Duplex({
@@ -78,10 +93,18 @@ export async function listenClientPort(
       head = Buffer.concat([head, chunk]);
       const n = Math.min(head.length, HTTP2_PREFACE.length);
       const isHttp2 = head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n));
-      if (isHttp2 && head.length < HTTP2_PREFACE.length) return; // need more bytes to decide
+      // An HTTP/2 client sends its SETTINGS frame right after the preface: wait for its header.
+      if (isHttp2 && head.length < HTTP2_PREFACE.length + FRAME_HEADER_BYTES) return;
       socket.off("data", onData);
-      if (isHttp2) {
+      if (isHttp2 && mayNeedAuthorityFix(head)) {
         injector.injectConnection(replaying(socket, head));
+      } else if (isHttp2) {
+        // Straight to Node's HTTP/2 on the socket's own handle, which also takes the bytes
+        // read so far once they are pushed back.
+        socket.pause();
+        socket.unshift(head);
+        socket.setNoDelay(true);
+        injector.injectConnection(socket);
       } else {
         socket.pause();
         socket.unshift(head);

@@ -2,6 +2,7 @@ import type { ServerDuplexStream, UntypedServiceImplementation } from "@grpc/grp
 import type { Event, KeyValue, Watcher, WatchOptions, WatchResponse as HubResponse } from "../mvcc/index.js";
 import { EMPTY_BYTES, compareBytes } from "../mvcc/index.js";
 import type { ResponseHeader, ServerContext } from "./context.js";
+import { encodeWatchResponse } from "./codec.js";
 import { grpcOverheadBytes } from "./context.js";
 
 export interface WatchServiceOptions {
@@ -76,7 +77,8 @@ interface WireResponse {
   readonly events?: readonly WireEvent[];
 }
 
-type WatchCall = ServerDuplexStream<WatchRequest, WireResponse>;
+/** A response object, or one already encoded (see sharedEncoding); the codec passes bytes through. */
+type WatchCall = ServerDuplexStream<WatchRequest, WireResponse | Buffer>;
 
 // Keyed by the hub's event arrays, which it shares between every watcher that wants a whole
 // revision with the same prevKv choice: each such array is converted once for all streams.
@@ -147,6 +149,58 @@ function splitAtRevisions(events: readonly WireEvent[], maxBytes: number): (read
   }
   runs.push(run);
   return runs;
+}
+
+/**
+ * The hub's responses for one watcher with consecutive event-bearing ones merged into one, as
+ * etcd sends a catching-up watcher many revisions per message: a watcher behind by a thousand
+ * revisions gets one message, not a thousand. Cancels and progress reports stay in place.
+ */
+export function coalesce(responses: readonly HubResponse[]): HubResponse[] {
+  const out: HubResponse[] = [];
+  let merged: Event[] | undefined;
+  for (const r of responses) {
+    const last = out[out.length - 1];
+    if (r.events.length === 0 || r.canceled || last === undefined || last.events.length === 0 || last.canceled) {
+      merged = undefined;
+      out.push(r);
+      continue;
+    }
+    if (merged === undefined) merged = [...last.events];
+    for (const e of r.events) merged.push(e);
+    out[out.length - 1] = { ...r, events: merged };
+  }
+  return out;
+}
+
+// WatchResponse's field numbers (proto/rpc.proto): header 1, watch_id 2, events 11.
+const watchIdTag = (2 << 3) | 0;
+
+// Keyed, like wireCache, by the hub's shared event arrays: the header and events of a revision
+// are encoded once, and each watcher's message is its watch_id followed by those bytes
+// (protobuf fields may come in any order, and a decoder merges them).
+const encodedCache = new WeakMap<readonly Event[], Buffer>();
+
+function sharedEncoding(key: readonly Event[], events: readonly WireEvent[], header: ResponseHeader): Buffer {
+  let bytes = encodedCache.get(key);
+  if (bytes === undefined) {
+    bytes = encodeWatchResponse({ header, events });
+    encodedCache.set(key, bytes);
+  }
+  return bytes;
+}
+
+/** `watch_id` as a varint field, then the shared bytes. Watch ids are ≥ 0 here (−1 is progress). */
+function withWatchId(id: number, shared: Buffer): Buffer {
+  if (id === 0) return shared; // the proto default is left out, as an encoder would
+  const head: number[] = [watchIdTag];
+  let v = id;
+  while (v >= 0x80) {
+    head.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  head.push(v);
+  return Buffer.concat([Buffer.from(head), shared]);
 }
 
 /** One watch of a stream: the hub's watcher under the id the client knows it by. */
@@ -299,7 +353,7 @@ class WatchStream {
       const responses = sw.watcher.take();
       // one that is still catching up goes to the back, so it cannot starve the others
       if (sw.watcher.pending) this.ready.add(sw);
-      for (const r of responses) this.send(sw, r);
+      for (const r of coalesce(responses)) this.send(sw, r);
     }
     this.maybeSendProgress();
   }
@@ -323,6 +377,11 @@ class WatchStream {
       return;
     }
     const runs = splitAtRevisions(events, this.opts.maxResponseBytes ?? defaultMaxResponseBytes);
+    if (runs.length === 1) {
+      // The common case: one revision that every watcher of it gets whole, encoded once.
+      this.write(withWatchId(sw.id, sharedEncoding(r.events, events, header)));
+      return;
+    }
     runs.forEach((run, i) => {
       // all but the last report their own last revision: later ones are still to come
       const at = i === runs.length - 1 ? header : this.ctx.header(run[run.length - 1]?.kv.modRevision);
@@ -358,7 +417,7 @@ class WatchStream {
     }
   }
 
-  private write(res: WireResponse): void {
+  private write(res: WireResponse | Buffer): void {
     if (this.closed) return;
     if (!this.call.write(res) && !this.blocked) {
       this.blocked = true;

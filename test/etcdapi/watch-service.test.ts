@@ -3,6 +3,8 @@ import { spawn } from "node:child_process";
 import { after, before, describe, it } from "node:test";
 import * as grpc from "@grpc/grpc-js";
 import { kvService, messageType, serviceDefinition, watchService } from "../../internal/etcdapi/index.js";
+import type { Event, WatchResponse as HubResponse } from "../../internal/mvcc/index.js";
+import { coalesce } from "../../internal/etcdapi/watch-service.js";
 import { startSingleMember } from "./harness.js";
 import type { SingleMember } from "./harness.js";
 
@@ -181,6 +183,38 @@ describe("Watch service", () => {
     const r4 = await put("hist/k", "4");
     assert.deepEqual(events(await w.next()), [`PUT hist/k=4@${r4}`]);
     w.close();
+  });
+
+  it("sends a catch-up of many revisions as one response, as etcd does", async () => {
+    const first = await put("batch/k", "0");
+    let last = first;
+    for (let i = 1; i < 50; i++) last = await put("batch/k", String(i));
+    const w = watchCall();
+    await w.create({ key: b("batch/k"), startRevision: first });
+    // The hub hands out history maxQueuedEvents (32) events at a time: two responses in all.
+    const responses = await w.events(50);
+    assert.deepEqual(responses.map((r) => r.events?.length), [maxQueuedEvents, 50 - maxQueuedEvents]);
+    const [head, tail] = responses as [WatchResp, WatchResp];
+    assert.equal(rev(head), first + maxQueuedEvents - 1, "each header names the last revision it holds");
+    assert.equal(rev(tail), last);
+    assert.deepEqual(events(head).slice(0, 2), [`PUT batch/k=0@${first}`, `PUT batch/k=1@${first + 1}`]);
+    w.close();
+  });
+
+  it("delivers live events under ids of several varint bytes (encoded once, id prepended)", async () => {
+    const w = watchCall();
+    const a = watchCall();
+    await w.create({ key: b("ids/k"), watchId: 300 });
+    await a.create({ key: b("ids/k"), watchId: 70000 });
+    const r1 = await put("ids/k", "v");
+    const [fromW, fromA] = [await w.next(), await a.next()];
+    assert.equal(fromW.watchId, 300);
+    assert.equal(fromA.watchId, 70000);
+    assert.deepEqual(events(fromW), [`PUT ids/k=v@${r1}`]);
+    assert.deepEqual(events(fromA), events(fromW));
+    assert.equal(rev(fromA), r1);
+    w.close();
+    a.close();
   });
 
   it("watches a prefix, a range and every key from one on", async () => {
@@ -532,5 +566,37 @@ describe("Watch service", () => {
     } finally {
       child.kill();
     }
+  });
+});
+
+describe("coalesce", () => {
+  const ev = (rev: number): Event => ({ type: "PUT", kv: { key: Buffer.from("k"), value: Buffer.from(String(rev)), createRevision: 1, modRevision: rev, version: 1, lease: 0 } });
+  const resp = (revision: number, opts: Partial<HubResponse> = {}): HubResponse => ({
+    watchId: 0,
+    revision,
+    events: opts.progressNotify || opts.canceled ? [] : [ev(revision)],
+    compactRevision: 0,
+    canceled: false,
+    progressNotify: false,
+    ...opts,
+  });
+
+  it("merges runs of event responses and keeps progress and cancel responses in place", () => {
+    const out = coalesce([resp(2), resp(3), resp(4, { progressNotify: true }), resp(5), resp(6), resp(7, { canceled: true })]);
+    assert.deepEqual(
+      out.map((r) => [r.revision, r.events.map((e) => e.kv.modRevision), r.canceled]),
+      [
+        [3, [2, 3], false],
+        [4, [], false],
+        [6, [5, 6], false],
+        [7, [], true],
+      ],
+    );
+  });
+
+  it("leaves a single response, and the hub's shared array, untouched", () => {
+    const one = resp(9);
+    const out = coalesce([one]);
+    assert.equal(out[0], one);
   });
 });
