@@ -35,8 +35,24 @@ describe("chaos cluster: three raftplane members in containers", { timeout: 15 *
   }
 
   /** Sequential puts of prefix0..prefix(n-1) through one member; resolves when all are acknowledged. */
+  /**
+   * Put n keys through one member. Under packet loss a put can time out while leadership moves
+   * (etcd answers "request timed out" or "leader changed" then too); like a client, retry it,
+   * for up to a minute per key: the cluster must commit every key, just not at once.
+   */
   async function putKeys(c: ChaosCluster, via: string, prefix: string, n: number): Promise<void> {
-    for (let i = 0; i < n; i++) await c.grpc(via).put(`${prefix}${i}`, `v${i}`, 10_000);
+    for (let i = 0; i < n; i++) {
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          await c.grpc(via).put(`${prefix}${i}`, `v${i}`, 10_000);
+          break;
+        } catch (err) {
+          const retryable = /request timed out|leader changed|no leader|DEADLINE_EXCEEDED|Deadline exceeded/i.test((err as Error).message);
+          if (!retryable || Date.now() > deadline) throw err;
+        }
+      }
+    }
   }
 
   /** How many keys under prefix a member holds (serializable: its own applied state). */
