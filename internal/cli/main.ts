@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { ctlCommand } from "./ctl.js";
 import { kvCommand } from "./kv.js";
+import { serverCommand } from "./server.js";
 import { upCommand } from "./up.js";
 
 /** A subcommand: its one-line summary, and its run function (returns the exit code). */
@@ -13,7 +14,7 @@ export interface Command {
  * The subcommands that exist today. Each later one (kv, server, agent, ctl, up) registers here
  * with its flag definitions kept apart from its run function.
  */
-const commands: Record<string, Command> = { up: upCommand, kv: kvCommand, ctl: ctlCommand };
+const commands: Record<string, Command> = { up: upCommand, kv: kvCommand, server: serverCommand, ctl: ctlCommand };
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {

@@ -1,0 +1,85 @@
+/**
+ * One control-plane replica (`raftplane server`): a KV member (or an external etcd-API store
+ * named by --datastore-endpoints) and the API server on top of it. The API server reaches the
+ * store over gRPC either way, as it would reach etcd.
+ */
+import { ApiServer } from "../apiserver/index.js";
+import type { KvConfig, KvMember } from "../kv/index.js";
+import { startKvMember } from "../kv/index.js";
+import type { LogLevel } from "../observability/index.js";
+import { createLogger } from "../observability/index.js";
+import { GrpcBackend, Store } from "../store/index.js";
+
+export interface ServerConfig {
+  /** The embedded KV member's configuration (unused with datastoreEndpoints). */
+  readonly kv: KvConfig;
+  /** External etcd v3 endpoints; empty runs the embedded KV member. */
+  readonly datastoreEndpoints: readonly string[];
+  /** Where the API server listens. */
+  readonly apiHost: string;
+  readonly apiPort: number;
+  /** Longest a store request may take before the API answers 503, in ms. */
+  readonly storeRequestTimeoutMs: number;
+  /** Recent events each watch cache keeps. */
+  readonly watchCacheSize: number;
+  /** Milliseconds between compactions of the store's history; 0 never. */
+  readonly compactionIntervalMs: number;
+  readonly logLevel: LogLevel;
+  /** raftplane's version, for /version. */
+  readonly version: string;
+}
+
+export interface RunningServer {
+  /** The API server's bound port. */
+  readonly apiPort: number;
+  /** The embedded member, unless an external store is used. */
+  readonly member: KvMember | undefined;
+  /** Resolves when the embedded member was removed from its cluster (the replica should stop). */
+  readonly removed: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A client URL of the local member that this process can dial: its bound port on loopback if it listens on all addresses. */
+function localEndpoint(member: KvMember, config: KvConfig): string {
+  const url = new URL(config.listenClientUrls[0] ?? "http://127.0.0.1:2379");
+  const host = url.hostname === "0.0.0.0" || url.hostname === "" ? "127.0.0.1" : url.hostname === "[::]" ? "[::1]" : url.hostname;
+  return `http://${host}:${member.clientPorts[0] ?? url.port}`;
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const logger = createLogger({ component: "apiserver", level: config.logLevel, bindings: { name: config.kv.name } });
+  let member: KvMember | undefined;
+  let endpoints = config.datastoreEndpoints;
+  if (endpoints.length === 0) {
+    member = await startKvMember(config.kv);
+    endpoints = [localEndpoint(member, config.kv)];
+  }
+  const store = new Store(new GrpcBackend(endpoints, { requestTimeoutMs: config.storeRequestTimeoutMs, attemptTimeoutMs: Math.max(500, Math.floor(config.storeRequestTimeoutMs / 2)) }));
+  const api = new ApiServer({
+    store,
+    logger,
+    version: config.version,
+    watchCacheCapacity: config.watchCacheSize,
+    compactionIntervalMs: config.compactionIntervalMs,
+  });
+  let apiPort: number;
+  try {
+    apiPort = await api.listen(config.apiHost, config.apiPort);
+  } catch (err) {
+    await api.stop();
+    await store.close();
+    await member?.stop();
+    throw err;
+  }
+  logger.info({ store: endpoints, embedded: member !== undefined }, "replica serving");
+  return {
+    apiPort,
+    member,
+    removed: member?.removed ?? new Promise<void>(() => undefined),
+    async stop() {
+      await api.stop();
+      await store.close();
+      await member?.stop();
+    },
+  };
+}
