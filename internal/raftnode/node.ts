@@ -116,6 +116,8 @@ export class RaftNode {
   private lead = 0;
   private term = 0;
   private commit = 0;
+  /** The newest hard state when only its commit index moved and it was not written (see handleReady). */
+  private unsavedHardState: HardState | undefined;
   private role: StateType = "follower";
 
   constructor(options: RaftNodeOptions) {
@@ -407,10 +409,18 @@ export class RaftNode {
     const sendFirst = rd.sendBeforePersist && rd.messages.length > 0;
     if (sendFirst) this.opts.network.send(rd.messages);
     let writing: Promise<void> | undefined;
-    if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
+    // A Ready that only moves the commit index is not written on its own: after a restart the
+    // commit index is learned again from the leader, and the next write (entries, a new term or
+    // vote, a snapshot of ours) carries it. That halves the writes of a busy leader.
+    const commitOnly = rd.hardState !== undefined && !rd.mustSync && rd.entries.length === 0 && !rd.snapshot;
+    if (commitOnly) {
+      this.unsavedHardState = rd.hardState;
+    } else if (rd.snapshot || rd.entries.length > 0 || rd.hardState) {
       const durable: { hardState?: HardState; entries: readonly Entry[]; snapshot?: Snapshot } = { entries: rd.entries };
-      if (rd.hardState) durable.hardState = rd.hardState;
+      const hardState = rd.hardState ?? this.unsavedHardState;
+      if (hardState) durable.hardState = hardState;
       if (rd.snapshot) durable.snapshot = rd.snapshot;
+      this.unsavedHardState = undefined;
       writing = this.opts.log.save(durable, { sync: rd.mustSync });
     }
     if (rd.snapshot) {
@@ -525,6 +535,13 @@ export class RaftNode {
     if (this.applied - this.snapshotIndex < this.opts.snapshotCount) return;
     const storage = this.opts.log.storage;
     const index = this.applied;
+    // The stored commit index must cover the snapshot, or a restart would find a committed
+    // snapshot above what the hard state says is committed.
+    const hardState = this.unsavedHardState;
+    if (hardState !== undefined) {
+      this.unsavedHardState = undefined;
+      await this.opts.log.save({ hardState, entries: [] }, { sync: false });
+    }
     const term = storage.term(index);
     const snapshot: Snapshot = {
       metadata: { index, term, confState: this.raw.confState() },

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { ConfChange, ConfState, Message } from "../../internal/raft/index.js";
-import { MemoryStorage } from "../../internal/raft/index.js";
+import { MemoryStorage, RawNode } from "../../internal/raft/index.js";
 import { createLogger } from "../../internal/observability/index.js";
 import type { StateMachine } from "../../internal/raftnode/index.js";
 import { MemoryLog, NoLeaderError, RaftNode } from "../../internal/raftnode/index.js";
@@ -132,6 +132,18 @@ test("the cluster survives losing its leader, and an isolated member cannot serv
 
 test("snapshots compact the log, and a member cut off past the compaction catches up by snapshot", async () => {
   const { members, cut } = cluster(3, 20);
+  // Commit-only Readies are not written, yet a restart needs the stored commit index to cover
+  // the stored snapshot (raft refuses a hard state whose commit lies below it): check it at
+  // every snapshot a member saves.
+  const uncovered: string[] = [];
+  for (const m of members.values()) {
+    const saveSnapshot = m.log.saveSnapshot.bind(m.log);
+    m.log.saveSnapshot = (snap) => {
+      const commit = m.log.storage.hardStateNow().commit;
+      if (commit < snap.metadata.index) uncovered.push(`member ${m.node.id}: snapshot ${snap.metadata.index}, stored commit ${commit}`);
+      return saveSnapshot(snap);
+    };
+  }
   await until(() => leaderOf(members) !== undefined);
   const leader = leaderOf(members)!;
   const lagging = [...members.values()].find((m) => m !== leader)!;
@@ -141,6 +153,27 @@ test("snapshots compact the log, and a member cut off past the compaction catche
   cut.clear();
   await until(() => lagging.machine.items.length === 60);
   assert.deepEqual(lagging.machine.items, leader.machine.items);
+  await stopAll(members);
+  assert.deepEqual(uncovered, []);
+  for (const m of members.values()) {
+    const stored = m.log.storage;
+    assert.doesNotThrow(() => new RawNode({ id: m.node.id, storage: stored, applied: stored.snapshot().metadata.index }));
+  }
+});
+
+test("a Ready that only moves the commit index is not written", async () => {
+  const { members } = cluster(3);
+  await until(() => leaderOf(members) !== undefined);
+  const leader = leaderOf(members)!;
+  const saves: { entries: number; hardState: boolean }[] = [];
+  const save = leader.log.save.bind(leader.log);
+  leader.log.save = (rd) => {
+    saves.push({ entries: rd.entries.length, hardState: rd.hardState !== undefined });
+    return save(rd);
+  };
+  for (let i = 0; i < 10; i++) await leader.node.propose(enc.encode(`c${i}`));
+  assert.ok(saves.length >= 10, `each proposal was written (${saves.length} saves)`);
+  assert.deepEqual(saves.filter((s) => s.entries === 0), [], "no save without entries: commit-only Readies stay in memory");
   await stopAll(members);
 });
 
