@@ -69,6 +69,8 @@ export async function startKvMember(config: KvConfig, logger?: Logger): Promise<
   let cid: number;
   let sm: KvStateMachine;
   let applied: number;
+  /** The members a joiner was told of when it joined: see the peer book below. */
+  let joinedWith: readonly MemberInfo[] = [];
   if (isNew && config.initialClusterState === "new") {
     const members = founders(config);
     const self = members.find((m) => m.name === config.name) as MemberInfo;
@@ -89,13 +91,15 @@ export async function startKvMember(config: KvConfig, logger?: Logger): Promise<
     id = found.memberId;
     cid = found.clusterId;
     sm = new KvStateMachine(storeOptions, found.members);
-    await wal.save({ metadata: { memberId: id, clusterId: cid }, entries: [] }, { sync: true });
+    joinedWith = found.members;
+    await wal.save({ metadata: { memberId: id, clusterId: cid, data: encodeJoinedWith(found.members) }, entries: [] }, { sync: true });
     applied = 0;
   } else {
     if (!metadata) throw new Error(`data directory ${config.dataDir} has a log but no member metadata`);
     id = metadata.memberId;
     cid = metadata.clusterId;
     sm = new KvStateMachine(storeOptions);
+    joinedWith = decodeJoinedWith(metadata.data);
     const snap = storage.snapshot();
     if (snap.data.length > 0) sm.restore(snap.data);
     applied = snap.metadata.index;
@@ -125,15 +129,26 @@ export async function startKvMember(config: KvConfig, logger?: Logger): Promise<
     log.error("the member has been permanently removed from the cluster; its data directory can be deleted");
     resolveRemoved();
   };
+  // The peer book: every member this one has heard of, kept until its removal is applied here.
+  // The applied member list alone is not enough: a joiner first installs the leader's oldest
+  // snapshot, whose members may all be gone, and must still answer the leader that sent it
+  // (etcd keeps such peers as "remotes"). So a member absent from the list stays a peer, and
+  // only a committed removal drops it.
+  const peerBook = new Map<number, readonly string[]>();
   const syncPeers = (members: readonly MemberInfo[]): void => {
     if (sm.isRemoved(id)) noteRemoved();
-    const ids = new Set(members.map((m) => m.id));
-    for (const m of members) if (m.id !== id) transport.addPeer(m.id, m.peerURLs);
-    for (const peer of knownPeers) if (!ids.has(peer)) transport.removePeer(peer);
-    knownPeers.clear();
-    for (const m of members) if (m.id !== id) knownPeers.add(m.id);
+    for (const m of members) if (m.peerURLs.length > 0) peerBook.set(m.id, m.peerURLs);
+    for (const [peer, urls] of peerBook) {
+      if (peer === id) continue;
+      if (sm.isRemoved(peer)) {
+        peerBook.delete(peer);
+        transport.removePeer(peer);
+      } else {
+        transport.addPeer(peer, urls);
+      }
+    }
   };
-  const knownPeers = new Set<number>();
+  for (const m of joinedWith) if (m.peerURLs.length > 0) peerBook.set(m.id, m.peerURLs);
   syncPeers(sm.memberList());
   sm.onMembersChanged = syncPeers;
 
@@ -243,4 +258,21 @@ function publishAttributes(
       clearTimeout(timer);
     },
   };
+}
+
+/** The member list a joiner was given, kept in its WAL metadata for its restarts. */
+function encodeJoinedWith(members: readonly MemberInfo[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(members.map((m) => ({ id: m.id, peerURLs: m.peerURLs }))));
+}
+
+function decodeJoinedWith(data: Uint8Array | undefined): MemberInfo[] {
+  if (data === undefined || data.length === 0) return [];
+  try {
+    const raw = JSON.parse(new TextDecoder().decode(data)) as { id?: unknown; peerURLs?: unknown }[];
+    return raw
+      .filter((m) => typeof m.id === "number" && Array.isArray(m.peerURLs))
+      .map((m) => ({ id: m.id as number, name: "", peerURLs: m.peerURLs as string[], clientURLs: [], isLearner: false }));
+  } catch {
+    return []; // metadata from before this field, or damaged: the applied member list still serves
+  }
 }

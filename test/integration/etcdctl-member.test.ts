@@ -122,3 +122,32 @@ describe("etcdctl member list, add and remove on a 3-member cluster", () => {
     assert.doesNotMatch(list, /x1|x2|x3/);
   });
 });
+
+describe("membership turned over completely", () => {
+  const cluster = useCluster();
+
+  // Found in the chaos suite: once every founder had been replaced, a new member got the
+  // founding snapshot (whose member list names only the founders), dropped the current
+  // members from its peers, could not answer the leader, and never caught up.
+  test("after every founder is replaced, a new member still joins, catches up and restarts", async (t) => {
+    if (!requireEtcdctl(t)) return;
+    const c = cluster();
+    for (let i = 0; i < 20; i++) await c.grpc("m1").put(`/turnover/${i}`, `v${i}`);
+    for (const [founder, replacement] of [["m1", "m4"], ["m2", "m5"], ["m3", "m6"]] as const) {
+      await c.addMember(replacement);
+      const r = await c.removeMember(founder);
+      assert.equal(r.code, 0, describeRun(r));
+    }
+    await c.addMember("m7");
+    const caughtUp = await waitFor("m7 to hold the keys written by the founders", async () => {
+      const r = await c.grpc("m7").range("/turnover/", { serializable: true, keysOnly: true });
+      return r.count === 20 ? r : undefined;
+    });
+    assert.equal(caughtUp.count, 20);
+    // Restarted, it starts again from that founding snapshot: it must still reach the others.
+    await c.stop("m7");
+    await c.restart("m7");
+    await c.ctlOk(["put", "/turnover/after", "seven"], { members: ["m7"] });
+    await hashesAgree(c, ["m4", "m5", "m6", "m7"]);
+  });
+});
