@@ -1,12 +1,9 @@
 /** Running the real kubectl in tests: finding it, and running it with a timeout. */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
+import { run } from "../integration/run.js";
+import type { RunResult } from "../integration/run.js";
 
-export interface KubectlResult {
-  /** Exit code; -1 when killed by the timeout or not started. */
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type KubectlResult = RunResult;
 
 function kubectlMinor(): number | undefined {
   try {
@@ -41,31 +38,8 @@ export interface KubectlOptions {
 
 /** Run kubectl; never throws for a failed command. */
 export function kubectl(args: readonly string[], opts: KubectlOptions): Promise<KubectlResult> {
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  return new Promise((resolve) => {
-    const child = spawn("kubectl", args, {
-      env: { ...process.env, KUBECONFIG: opts.kubeconfig, HOME: opts.home },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    const timer = setTimeout(() => {
-      stderr += `\n[test harness] kubectl ${args.join(" ")} killed after ${timeoutMs} ms`;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      resolve({ code: -1, stdout, stderr: `${stderr}${err.message}` });
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(opts.input ?? "");
-  });
+  const input = opts.input === undefined ? {} : { input: opts.input };
+  return run("kubectl", args, { env: { KUBECONFIG: opts.kubeconfig, HOME: opts.home }, timeoutMs: opts.timeoutMs ?? 30_000, ...input });
 }
 
 export function describeRun(args: readonly string[], r: KubectlResult): string {

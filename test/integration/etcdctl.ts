@@ -1,15 +1,11 @@
-import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
 import type { TestContext } from "node:test";
+import { run } from "./run.js";
+import type { RunResult } from "./run.js";
 
 /** What one etcdctl run printed and how it ended. */
-export interface CtlResult {
-  /** Exit code; -1 when it was killed (timeout) or could not start. */
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type CtlResult = RunResult;
 
 export interface CtlOptions {
   /** --endpoints: comma-separated host:port list. */
@@ -56,32 +52,8 @@ export function haveEtcdctl(): boolean {
 /** Run etcdctl (API v3) against endpoints, with a timeout; never throws for a failed command. */
 export function etcdctl(args: readonly string[], opts: CtlOptions): Promise<CtlResult> {
   const bin = findEtcdctl() ?? "etcdctl";
-  const timeoutMs = opts.timeoutMs ?? 30_000;
-  return new Promise((resolve) => {
-    const child = spawn(bin, [`--endpoints=${opts.endpoints}`, ...args], {
-      env: { ...process.env, ETCDCTL_API: "3" },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    const timer = setTimeout(() => {
-      stderr += `\n[test harness] etcdctl ${args.join(" ")} killed after ${timeoutMs} ms`;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      resolve({ code: -1, stdout, stderr: `${stderr}${err.message}` });
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    // etcdctl may exit before reading its input; a broken pipe then is not the test's failure
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(opts.input ?? "");
-  });
+  const input = opts.input === undefined ? {} : { input: opts.input };
+  return run(bin, [`--endpoints=${opts.endpoints}`, ...args], { env: { ETCDCTL_API: "3" }, timeoutMs: opts.timeoutMs ?? 30_000, ...input });
 }
 
 /** etcdctl's one-line failure, "Error: ..." on stderr, for assertions on etcd's wording. */

@@ -1,55 +1,17 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { TestContext } from "node:test";
 import { fileURLToPath } from "node:url";
+import { run as runCommand } from "../../integration/run.js";
+import type { RunOptions, RunResult } from "../../integration/run.js";
 
 /** dist/test/chaos/cluster/docker.js → the repository (where the Dockerfile and scripts are). */
 export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 
-/** What one command printed and how it ended. */
-export interface RunResult {
-  /** Exit code; -1 when it was killed (timeout) or could not start. */
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-export interface RunOptions {
-  readonly input?: string;
-  /** Kill the command after this long; default 60 s. */
-  readonly timeoutMs?: number;
-  readonly env?: Readonly<Record<string, string>>;
-  readonly cwd?: string;
-}
+export type { RunOptions, RunResult } from "../../integration/run.js";
 
 /** Run a command with a timeout; never throws for a failed command. */
 export function run(command: string, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      env: { ...process.env, ...opts.env },
-      cwd: opts.cwd ?? repoRoot,
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (s: string) => (stdout += s));
-    child.stderr.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-    const timer = setTimeout(() => {
-      stderr += `\n[chaos] ${command} ${args.join(" ")} killed after ${timeoutMs} ms`;
-      child.kill("SIGKILL");
-    }, timeoutMs);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      resolve({ code: -1, stdout, stderr: `${stderr}${err.message}` });
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.on("error", () => undefined);
-    child.stdin.end(opts.input ?? "");
-  });
+  return runCommand(command, args, { cwd: repoRoot, ...opts });
 }
 
 /** Like run, but throws with the output unless the command exits 0; returns stdout. */
