@@ -4,6 +4,8 @@ import { EMPTY_BYTES, compareBytes } from "../mvcc/index.js";
 import type { ResponseHeader, ServerContext } from "./context.js";
 import { encodeWatchResponse } from "./codec.js";
 import { grpcOverheadBytes } from "./context.js";
+import type { FrameSink } from "./frame-sink.js";
+import { callSink, rawSink } from "./frame-sink.js";
 
 export interface WatchServiceOptions {
   /**
@@ -77,8 +79,14 @@ interface WireResponse {
   readonly events?: readonly WireEvent[];
 }
 
-/** A response object, or one already encoded (see sharedEncoding); the codec passes bytes through. */
-type WatchCall = ServerDuplexStream<WatchRequest, WireResponse | Buffer>;
+/** Every response is encoded before it is written (see sharedEncoding); the codec passes bytes through. */
+type WatchCall = ServerDuplexStream<WatchRequest, Buffer>;
+
+/**
+ * Queued responses are written together at the end of the turn that queued them (one pump, or
+ * one request's answers), or sooner once this many bytes wait.
+ */
+const flushBytes = 64 * 1024;
 
 // Keyed by the hub's event arrays, which it shares between every watcher that wants a whole
 // revision with the same prevKv choice: each such array is converted once for all streams.
@@ -190,9 +198,12 @@ function sharedEncoding(key: readonly Event[], events: readonly WireEvent[], hea
   return bytes;
 }
 
-/** `watch_id` as a varint field, then the shared bytes. Watch ids are ≥ 0 here (−1 is progress). */
-function withWatchId(id: number, shared: Buffer): Buffer {
-  if (id === 0) return shared; // the proto default is left out, as an encoder would
+/**
+ * `watch_id` as an encoded varint field, which goes before a revision's shared bytes. Empty for
+ * 0, the proto default, left out as an encoder would. Watch ids are ≥ 0 here (−1 is progress).
+ */
+function watchIdField(id: number): Buffer {
+  if (id === 0) return Buffer.alloc(0);
   const head: number[] = [watchIdTag];
   let v = id;
   while (v >= 0x80) {
@@ -200,12 +211,14 @@ function withWatchId(id: number, shared: Buffer): Buffer {
     v = Math.floor(v / 0x80);
   }
   head.push(v);
-  return Buffer.concat([Buffer.from(head), shared]);
+  return Buffer.from(head);
 }
 
 /** One watch of a stream: the hub's watcher under the id the client knows it by. */
 interface StreamWatch {
   readonly id: number;
+  /** The id as an encoded watch_id field, put before shared encodings. */
+  readonly idField: Buffer;
   readonly watcher: Watcher;
   readonly progressNotify: boolean;
   readonly fragment: boolean;
@@ -219,8 +232,9 @@ interface StreamWatch {
  *
  * Back-pressure: the hub never waits for a stream. A watcher that got something while the call
  * is still sending earlier responses keeps it; past maxQueuedEvents the hub lets it fall behind
- * and take() later feeds it from history. The pump only takes while the call accepts writes
- * (write() returning false means wait for 'drain'), and reading requests is paused meanwhile,
+ * and take() later feeds it from history. Responses are queued on the stream's sink and flushed
+ * together (one HTTP/2 write for a whole pump); the pump only takes while the transport accepts
+ * writes (a flush returning false means wait for 'drain'), and reading requests is paused meanwhile,
  * as etcd's receive loop blocks on a full control channel, so a client that does not read holds
  * at most a write buffer and one take per watch on the server.
  */
@@ -228,8 +242,10 @@ class WatchStream {
   private readonly watches = new Map<number, StreamWatch>();
   /** Watches with something to take, in the order they will be served. */
   private readonly ready = new Set<StreamWatch>();
+  private readonly sink: FrameSink;
   private nextWatchId = 0;
   private blocked = false;
+  private flushScheduled = false;
   private pumpScheduled = false;
   private progressRequested = false;
   private progressTimer: NodeJS.Timeout | undefined;
@@ -241,7 +257,7 @@ class WatchStream {
     private readonly opts: WatchServiceOptions,
   ) {
     call.on("data", (req: WatchRequest) => this.receive(req));
-    call.on("drain", () => this.drained());
+    this.sink = rawSink(call, () => this.drained()) ?? callSink(call, () => this.drained());
     // A client half-close is not an end: etcd keeps sending until the call is canceled.
     for (const ev of ["cancelled", "close", "error"]) call.on(ev, () => this.close());
   }
@@ -308,7 +324,7 @@ class WatchStream {
       this.refuse(revision, err instanceof Error ? err.message : String(err));
       return;
     }
-    const sw: StreamWatch = { id, watcher, progressNotify: creq.progressNotify === true, fragment: creq.fragment === true, sentEvents: false };
+    const sw: StreamWatch = { id, idField: watchIdField(id), watcher, progressNotify: creq.progressNotify === true, fragment: creq.fragment === true, sentEvents: false };
     this.watches.set(id, sw);
     this.write({ header: this.ctx.header(revision), watchId: id, created: true });
     // a start in the past (or a compacted one) has something to take already; watch() does not call onReady
@@ -379,7 +395,7 @@ class WatchStream {
     const runs = splitAtRevisions(events, this.opts.maxResponseBytes ?? defaultMaxResponseBytes);
     if (runs.length === 1) {
       // The common case: one revision that every watcher of it gets whole, encoded once.
-      this.write(withWatchId(sw.id, sharedEncoding(r.events, events, header)));
+      this.write(sharedEncoding(r.events, events, header), sw.idField);
       return;
     }
     runs.forEach((run, i) => {
@@ -417,9 +433,22 @@ class WatchStream {
     }
   }
 
-  private write(res: WireResponse | Buffer): void {
+  /** Queue a response; encoded bytes may get a prefix, such as a watch_id field. */
+  private write(res: WireResponse | Buffer, prefix?: Buffer): void {
     if (this.closed) return;
-    if (!this.call.write(res) && !this.blocked) {
+    this.sink.push(Buffer.isBuffer(res) ? res : encodeWatchResponse(res), prefix);
+    if (this.sink.pendingBytes >= flushBytes) {
+      this.flush();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.closed) return;
+    if (!this.sink.flush() && !this.blocked) {
       this.blocked = true;
       this.call.pause();
     }
