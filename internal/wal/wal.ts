@@ -3,20 +3,21 @@ import { performance } from "node:perf_hooks";
 import { Level } from "level";
 import { MemoryStorage } from "../raft/index.js";
 import type { Entry, HardState, Snapshot } from "../raft/index.js";
-import { encodeEntry, encodeHardState, encodeSnapshot } from "../raftpb/index.js";
+import { encodeHardState, encodeSnapshot } from "../raftpb/index.js";
 import { WalClosedError, WalError, WalRequestError } from "./errors.js";
 import type { WalMetadata } from "./keys.js";
 import {
   encodeMetadata,
-  entryKey,
   formatVersion,
   hardStateKey,
   metaKey,
+  segmentKey,
   snapshotDataKey,
   snapshotKey,
   versionKey,
 } from "./keys.js";
 import { restore } from "./restore.js";
+import { encodeSegment } from "./segment.js";
 
 export interface WalOptions {
   /**
@@ -68,16 +69,37 @@ type Request = (
 
 type Job = Request & { readonly resolve: () => void; readonly reject: (err: unknown) => void };
 
-/** Where the disk stands, as far as the queue has written it. */
+/**
+ * Where the disk stands, as far as the queue has written it. Its segments are Wal.segments;
+ * a plan sees them through a SegmentView (PlanState).
+ */
 interface DiskState {
   readonly versionWritten: boolean;
   readonly hasMetadata: boolean;
   /** Index of the saved snapshot, 0 when there is none. */
   readonly snapIndex: number;
-  /** The lowest entry key on disk; lastIndex + 1 when there is none. */
-  readonly firstEntry: number;
   readonly lastIndex: number;
 }
+
+/** A segment written by the group being planned; a list from the newest down, never changed. */
+interface AddedSegment {
+  readonly first: number;
+  readonly below: AddedSegment | undefined;
+}
+
+/**
+ * The segments as the group's plan leaves them, without copying Wal.segments (a member may hold
+ * thousands): the committed ones at positions [lo, hi) still stand, then the group's own, all of
+ * which start after committed[hi - 1]. A plan that is refused simply is not kept, so it leaves
+ * no trace; the view is applied to Wal.segments only once the batch is written.
+ */
+interface SegmentView {
+  readonly lo: number;
+  readonly hi: number;
+  readonly added: AddedSegment | undefined;
+}
+
+type PlanState = DiskState & SegmentView;
 
 /** The mirror's shape before a batch, which decides how raft's requests are read. */
 interface MirrorState {
@@ -115,6 +137,11 @@ export class Wal {
     private readonly db: Level<Uint8Array, Uint8Array>,
     readonly storage: MemoryStorage,
     private disk: DiskState,
+    /**
+     * The first index of every segment on disk, ascending. Segment k holds the log from
+     * segments[k] to segments[k + 1] - 1 (the last one to disk.lastIndex); see keys.ts.
+     */
+    private readonly segments: number[],
     private meta: WalMetadata | undefined,
     private readonly options: Required<WalOptions>,
   ) {}
@@ -149,10 +176,9 @@ export class Wal {
         versionWritten: !r.isNew,
         hasMetadata: r.metadata !== undefined,
         snapIndex: r.snapshot?.metadata.index ?? 0,
-        firstEntry: r.firstEntry,
         lastIndex: r.lastIndex,
       };
-      const wal = new Wal(dir, db, storage, disk, r.metadata, opts);
+      const wal = new Wal(dir, db, storage, disk, [...r.segments], r.metadata, opts);
       return { wal, storage, isNew: r.isNew, metadata: r.metadata };
     } catch (err) {
       await db.close();
@@ -186,8 +212,10 @@ export class Wal {
 
   /**
    * Delete entries up to and including index, from disk and the mirror. index must not pass the
-   * saved snapshot, which covers what is deleted. Not synced: if the deletion is lost in a
-   * crash, the stale entries are ignored at open and deleted by the next compaction.
+   * saved snapshot, which covers what is deleted. On disk a segment goes once all it holds is
+   * at or below index; one that straddles index stays, and its entries at or below the snapshot
+   * are ignored at open. Not synced: if the deletion is lost in a crash, the stale entries are
+   * ignored at open and deleted by the next compaction.
    */
   compact(index: number): Promise<void> {
     return this.enqueue({ kind: "compact", index, sync: false });
@@ -259,7 +287,7 @@ export class Wal {
     // answered alone and leaves no trace in the batch.
     const ops: Op[] = [];
     const accepted: Job[] = [];
-    let disk = this.disk;
+    let disk: PlanState = { ...this.disk, lo: 0, hi: this.segments.length, added: undefined };
     let mirror: MirrorState = {
       offset: this.storage.firstIndex() - 1,
       snapIndex: this.storage.snapshot().metadata.index,
@@ -267,7 +295,8 @@ export class Wal {
     for (const job of group) {
       try {
         const plan = this.plan(job, disk, mirror);
-        ops.push(...plan.ops);
+        // Not ops.push(...plan.ops): an installed snapshot may delete thousands of segments.
+        for (const op of plan.ops) ops.push(op);
         disk = plan.disk;
         mirror = plan.mirror;
         accepted.push(job);
@@ -286,7 +315,9 @@ export class Wal {
       const start = performance.now();
       await this.db.batch(ops, { sync });
       if (sync) this.options.onSync((performance.now() - start) / 1000);
-      this.disk = disk;
+      const { lo, hi, added, ...written } = disk;
+      this.disk = written;
+      this.commitSegments({ lo, hi, added });
       for (const job of accepted) this.applyToMirror(job);
     } catch (err) {
       this.fail(err, accepted);
@@ -306,7 +337,20 @@ export class Wal {
     void this.db.close().catch(() => {});
   }
 
-  private plan(job: Job, disk: DiskState, mirror: MirrorState): { ops: Op[]; disk: DiskState; mirror: MirrorState } {
+  /** Make the written view the committed list: drop what the plan deleted, add what it wrote. */
+  private commitSegments(view: SegmentView): void {
+    const s = this.segments;
+    s.length = view.hi;
+    // Only a compaction or an installed snapshot raises lo; both are rare (once per snapshot),
+    // so this shift of the whole list is not paid per save.
+    if (view.lo > 0) s.splice(0, view.lo);
+    const added: number[] = [];
+    for (let a = view.added; a !== undefined; a = a.below) added.push(a.first);
+    // The list runs newest first.
+    for (let k = added.length - 1; k >= 0; k--) s.push(added[k] as number);
+  }
+
+  private plan(job: Job, disk: PlanState, mirror: MirrorState): Plan {
     switch (job.kind) {
       case "save":
         return this.planSave(job.req, disk, mirror);
@@ -319,10 +363,10 @@ export class Wal {
     }
   }
 
-  private planSave(req: WalSave, disk: DiskState, mirror: MirrorState): { ops: Op[]; disk: DiskState; mirror: MirrorState } {
+  private planSave(req: WalSave, disk: PlanState, mirror: MirrorState): Plan {
     const refuse = (msg: string): WalRequestError => new WalRequestError(this.dir, msg);
     const ops: Op[] = [];
-    let { hasMetadata, snapIndex, firstEntry, lastIndex } = disk;
+    let { hasMetadata, snapIndex, lastIndex, lo, hi, added } = disk;
     let { offset, snapIndex: mirrorSnap } = mirror;
 
     if (req.metadata !== undefined) {
@@ -344,10 +388,13 @@ export class Wal {
         throw refuse(`snapshot at ${index} is not newer than the one at ${newest}`);
       }
       ops.push(...snapshotOps(req.snapshot));
-      // An installed snapshot replaces the whole log, as MemoryStorage.applySnapshot does.
-      for (let i = firstEntry; i <= lastIndex; i++) ops.push({ type: "del", key: entryKey(i) });
+      // An installed snapshot replaces the whole log, as MemoryStorage.applySnapshot does: every
+      // segment goes, including those put earlier in this batch (a batch applies in order).
+      for (let a = added; a !== undefined; a = a.below) ops.push({ type: "del", key: segmentKey(a.first) });
+      for (let k = lo; k < hi; k++) ops.push({ type: "del", key: segmentKey(this.segments[k] as number) });
+      added = undefined;
+      lo = hi;
       snapIndex = mirrorSnap = offset = lastIndex = index;
-      firstEntry = index + 1;
     }
 
     // Entries the mirror has compacted are committed and already held; raft does not resend
@@ -366,12 +413,23 @@ export class Wal {
       for (let k = start; k < req.entries.length; k++) {
         const e = req.entries[k] as Entry;
         if (e.index !== from + (k - start)) throw refuse(`entries are not consecutive at ${e.index}`);
-        ops.push({ type: "put", key: entryKey(e.index), value: encodeEntry(e) });
       }
       const to = from + (req.entries.length - start) - 1;
-      // Raft truncates a conflicting tail: the stale entries beyond the new last go too.
-      for (let i = to + 1; i <= lastIndex; i++) ops.push({ type: "del", key: entryKey(i) });
-      firstEntry = Math.min(firstEntry, from);
+      // Raft truncates a conflicting tail: the segments starting at or after `from` go. They are
+      // the newest ones (first indexes ascend), the group's own before the committed ones. The
+      // one keyed `from` itself is overwritten by the put below. A segment starting before
+      // `from` keeps its stale tail, which the new segment supersedes at open.
+      for (; added !== undefined && added.first >= from; added = added.below) {
+        if (added.first !== from) ops.push({ type: "del", key: segmentKey(added.first) });
+      }
+      if (added === undefined) {
+        for (; hi > lo && (this.segments[hi - 1] as number) >= from; hi--) {
+          const first = this.segments[hi - 1] as number;
+          if (first !== from) ops.push({ type: "del", key: segmentKey(first) });
+        }
+      }
+      ops.push({ type: "put", key: segmentKey(from), value: encodeSegment(req.entries, start) });
+      added = { first: from, below: added };
       lastIndex = to;
     }
 
@@ -384,12 +442,12 @@ export class Wal {
     }
     return {
       ops,
-      disk: { versionWritten: disk.versionWritten, hasMetadata, snapIndex, firstEntry, lastIndex },
+      disk: { versionWritten: disk.versionWritten, hasMetadata, snapIndex, lastIndex, lo, hi, added },
       mirror: { offset, snapIndex: mirrorSnap },
     };
   }
 
-  private planSnapshot(snap: Snapshot, disk: DiskState, mirror: MirrorState): { ops: Op[]; disk: DiskState; mirror: MirrorState } {
+  private planSnapshot(snap: Snapshot, disk: PlanState, mirror: MirrorState): Plan {
     const { index, term } = snap.metadata;
     if (!Number.isSafeInteger(index) || index <= disk.snapIndex) {
       throw new WalRequestError(this.dir, `snapshot at ${index} is not newer than the saved one at ${disk.snapIndex}`);
@@ -415,18 +473,28 @@ export class Wal {
     };
   }
 
-  private planCompact(index: number, disk: DiskState, mirror: MirrorState): { ops: Op[]; disk: DiskState; mirror: MirrorState } {
+  private planCompact(index: number, disk: PlanState, mirror: MirrorState): Plan {
     if (!Number.isSafeInteger(index) || index > disk.snapIndex) {
       throw new WalRequestError(
         this.dir,
         `cannot compact to ${index}: the saved snapshot is at ${disk.snapIndex}, and entries after it are the only copy`,
       );
     }
+    if (disk.added !== undefined) throw new Error("wal: a compaction is planned alone, after the group that wrote segments");
+    // A segment goes when all it holds (up to the next segment's first index - 1, or the last
+    // index) is at or below index. One that straddles index stays whole: open ignores the
+    // entries at or below the snapshot, and a later compaction deletes it.
     const ops: Op[] = [];
-    for (let i = disk.firstEntry; i <= Math.min(index, disk.lastIndex); i++) ops.push({ type: "del", key: entryKey(i) });
+    let lo = disk.lo;
+    for (; lo < disk.hi; lo++) {
+      const next = this.segments[lo + 1];
+      const last = lo + 1 < disk.hi && next !== undefined ? next - 1 : disk.lastIndex;
+      if (last > index) break;
+      ops.push({ type: "del", key: segmentKey(this.segments[lo] as number) });
+    }
     return {
       ops,
-      disk: { ...disk, firstEntry: Math.max(disk.firstEntry, index + 1) },
+      disk: { ...disk, lo },
       mirror: { ...mirror, offset: Math.max(mirror.offset, index) },
     };
   }
@@ -454,6 +522,12 @@ export class Wal {
         return;
     }
   }
+}
+
+interface Plan {
+  readonly ops: Op[];
+  readonly disk: PlanState;
+  readonly mirror: MirrorState;
 }
 
 /** The snapshot's metadata and its data under separate keys, so its image is one plain value. */

@@ -30,10 +30,27 @@ export function logOf(s: MemoryStorage): { index: number; term: number; data: st
   }));
 }
 
-/** The on-disk entry key of index, as the layout defines it (written out here to pin it). */
+/** The on-disk entry key of index in layout version 1 (written out here to pin it). */
 export function entryKeyOf(index: number): Uint8Array {
   const key = Buffer.alloc(9);
   key.write("e", 0, "latin1");
   key.writeBigUInt64BE(BigInt(index), 1);
   return key;
+}
+
+/** The on-disk key of the segment whose first entry is at index (layout version 2, pinned here). */
+export function segmentKeyOf(index: number): Uint8Array {
+  const key = Buffer.alloc(9);
+  key.write("s", 0, "latin1");
+  key.writeBigUInt64BE(BigInt(index), 1);
+  return key;
+}
+
+/** A segment value made of these parts, each written as uint32 BE length + its bytes. */
+export function segmentOf(parts: readonly Uint8Array[]): Uint8Array {
+  return Buffer.concat(parts.flatMap((p) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(p.length);
+    return [length, p];
+  }));
 }
