@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { stringify as toYaml, parse as parseYaml } from "yaml";
 import type { DeleteOptions, ResourceInfo } from "../api/index.js";
-import { buildTable, partialObjectMetadata, resourceFor, tableRow, tableColumns } from "../api/index.js";
+import { buildTable, partialObjectMetadata, resourceFor, resourceForKind, tableRow, tableColumns } from "../api/index.js";
 import type { Logger } from "../observability/index.js";
 import type { JsonObject } from "./json.js";
 import { isObject } from "./json.js";
@@ -23,6 +23,8 @@ import type { EventEncoder } from "./watch-cache.js";
 import { jsonEventEncoder } from "./watch-cache.js";
 import { discoveryDocument } from "./discovery.js";
 import { decodeProtobuf, protobufContentType } from "./protobuf.js";
+import { boolParam } from "./params.js";
+import { containerLogsUrl, kubeletAddress, logContainer, podLogOptions, streamContainerLog } from "./pod-logs.js";
 
 /** kube-apiserver's limit on request bodies. */
 export const maxRequestBodyBytes = 3 * 1024 * 1024;
@@ -47,6 +49,8 @@ export interface HandlerOptions {
   readonly readiness: () => Promise<string>;
   /** Watches without timeoutSeconds end after a random time between this and twice it. Default 30 min. */
   readonly minWatchTimeoutMs?: number;
+  /** How long pods/log waits for a node agent's connection and (unless following) its answer. Default 10 s. */
+  readonly kubeletTimeoutMs?: number;
 }
 
 const segment = /^[^/]+$/;
@@ -65,7 +69,7 @@ function resourceRequest(method: string, path: string, query: URLSearchParams): 
   if (m === null) return undefined;
   const groupVersion = m[1] ?? `${m[2] as string}/${m[3] as string}`;
   let parts = (m[4] as string).split("/").map(decodeSegment);
-  let watch = query.get("watch") === "true" || query.get("watch") === "1";
+  let watch = boolParam(query, "watch") === true;
   if (parts[0] === "watch") {
     watch = true;
     parts = parts.slice(1);
@@ -111,7 +115,6 @@ function resourceRequest(method: string, path: string, query: URLSearchParams): 
   if (subresource !== undefined) {
     const sub = resource.subresources.find((s) => s.name === subresource);
     if (sub === undefined || !sub.verbs.includes(verb)) throw errors.methodNotAllowed();
-    if (subresource === "log") throw errors.badRequest(`pod logs are not available: no node agent serves this cluster yet`);
   } else if (!resource.verbs.includes(verb)) {
     throw errors.methodNotAllowed();
   }
@@ -309,6 +312,10 @@ export class ApiHandler {
 
   private async serveResource(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, r: ResourceRequest): Promise<void> {
     const rest = this.o.rest;
+    if (r.subresource === "log") {
+      await this.podLog(res, query, this.scope(req, query, r));
+      return;
+    }
     const readVerb = r.verb === "get" || r.verb === "list" || r.verb === "watch";
     const output = negotiateOutput(req.headers.accept, query.get("includeObject"), readVerb && r.subresource === undefined);
     const scope = this.scope(req, query, r);
@@ -342,7 +349,7 @@ export class ApiHandler {
         const type = patchTypeOf(req.headers["content-type"]);
         if (type === "apply" && (query.get("fieldManager") ?? "") === "") throw errors.badRequest("fieldManager: Required value: is required for apply patch");
         const raw = (await readBody(req)).toString("utf8");
-        const force = query.get("force") === "true";
+        const force = boolParam(query, "force") === true;
         if (query.has("force") && type !== "apply") throw errors.badRequest("force is only allowed for apply patches");
         const result = rest.view(scope, await rest.patch(scope, type, raw, force));
         this.sendObject(res, result.code, result.object, output, r.resource, scope.warnings);
@@ -367,6 +374,25 @@ export class ApiHandler {
     }
   }
 
+  /** pods/log: the pod's node agent's log of one container, streamed (see pod-logs.ts). */
+  private async podLog(res: ServerResponse, query: URLSearchParams, scope: RequestScope): Promise<void> {
+    const name = scope.name as string;
+    const opts = podLogOptions(query, name);
+    const pod = await this.o.rest.get({ ...scope, subresource: undefined }, undefined);
+    const container = logContainer(pod, opts.container);
+    const spec = isObject(pod["spec"]) ? pod["spec"] : {};
+    const nodeName = typeof spec["nodeName"] === "string" ? spec["nodeName"] : "";
+    if (nodeName === "") {
+      // kube-apiserver's LogLocation has nowhere to go for a pod no node has taken, and answers
+      // an empty log rather than an error
+      this.send(res, 200, "", "text/plain");
+      return;
+    }
+    const node = await this.o.rest.get({ ...scope, resource: resourceForKind("Node"), namespace: undefined, name: nodeName, subresource: undefined }, undefined);
+    const url = containerLogsUrl(kubeletAddress(node), pod, container, opts);
+    await streamContainerLog(url, res, { follow: opts.follow, podName: name, timeoutMs: this.o.kubeletTimeoutMs ?? 10_000 });
+  }
+
   private async deleteOptions(req: IncomingMessage, query: URLSearchParams): Promise<DeleteOptions> {
     const raw = await readBody(req);
     let options: DeleteOptions = {};
@@ -380,8 +406,8 @@ export class ApiHandler {
     if (grace !== undefined) options = { ...options, gracePeriodSeconds: grace };
     const propagation = query.get("propagationPolicy");
     if (propagation !== null && propagation !== "") options = { ...options, propagationPolicy: propagation };
-    const orphan = query.get("orphanDependents");
-    if (orphan !== null) options = { ...options, orphanDependents: orphan === "true" };
+    const orphan = boolParam(query, "orphanDependents");
+    if (orphan !== undefined) options = { ...options, orphanDependents: orphan };
     return options;
   }
 
@@ -470,8 +496,8 @@ export class ApiHandler {
       fromRv = Number(rvRaw);
       await cache.waitFresh(fromRv);
     }
-    const sendInitialEvents = query.get("sendInitialEvents") === "true";
-    const allowBookmarks = query.get("allowWatchBookmarks") === "true";
+    const sendInitialEvents = boolParam(query, "sendInitialEvents") === true;
+    const allowBookmarks = boolParam(query, "allowWatchBookmarks") === true;
     if (output.kind === "yaml" || output.kind === "partial") throw errors.notAcceptable(["application/json", tableContentType]);
     const encoder = output.kind === "table" ? this.tableEncoder(r.resource, output.includeObject) : jsonEventEncoder(r.resource);
     const timeoutSeconds = intParam(query, "timeoutSeconds");

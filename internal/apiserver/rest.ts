@@ -38,6 +38,8 @@ import { pruneUnknownFields } from "./prune.js";
 import type { FieldRequirement, LabelRequirement } from "./selectors.js";
 import { fieldsSatisfy, labelsSatisfy } from "./selectors.js";
 import { ApiError, errors } from "./status.js";
+import type { Propagation } from "./gc.js";
+import { GarbageCollector, finalizersOf, foregroundFinalizer, orphanFinalizer } from "./gc.js";
 import { applyStrategicMergePatch } from "./strategic-merge.js";
 import type { WatchCache } from "./watch-cache.js";
 
@@ -172,7 +174,24 @@ function keepAllocations(old: JsonObject, updated: JsonObject): void {
 }
 
 export class Rest {
-  constructor(private readonly deps: RestDependencies) {}
+  private readonly gc: GarbageCollector;
+
+  constructor(private readonly deps: RestDependencies) {
+    this.gc = new GarbageCollector({
+      caches: deps.caches,
+      logger: deps.logger,
+      ops: {
+        read: async (resource, key) => (await this.read(resource, key))?.object,
+        delete: (resource, obj, propagation) => this.deleteQuietly(resource, obj, propagation),
+        edit: (resource, obj, edit) => this.editQuietly(resource, obj, edit),
+      },
+    });
+  }
+
+  /** Stop the background work (garbage collection) this replica does. */
+  stop(): void {
+    this.gc.stop();
+  }
 
   cache(resource: ResourceInfo): WatchCache {
     const c = this.deps.caches.get(resource.plural);
@@ -464,6 +483,8 @@ export class Rest {
         const d = await this.deps.store.delete(key, current.stored.modRevision);
         if (d.ok) {
           meta["resourceVersion"] = String(d.revision);
+          // the owner is gone: its dependents go too, unless it was deleted to orphan them
+          if (!finalizersOf(current.object).includes(orphanFinalizer)) this.gc.collect(resource, current.object);
           return { object, code: 200 };
         }
       } else {
@@ -687,31 +708,15 @@ export class Rest {
     return typeof spec["terminationGracePeriodSeconds"] === "number" ? spec["terminationGracePeriodSeconds"] : 30;
   }
 
-  /** Objects whose ownerReferences name this uid, from the caches (same namespace, or any for cluster-scoped owners). */
-  dependents(owner: JsonObject, namespaced: boolean): { resource: ResourceInfo; object: JsonObject }[] {
-    const uid = stringOr(metadataOf(owner)["uid"]);
-    const ns = stringOr(metadataOf(owner)["namespace"]);
-    const out: { resource: ResourceInfo; object: JsonObject }[] = [];
-    if (uid === "") return out;
-    for (const cache of this.deps.caches.values()) {
-      for (const c of cache.values()) {
-        if (namespaced && c.namespace !== ns) continue;
-        const refs = metadataOf(c.object)["ownerReferences"];
-        if (Array.isArray(refs) && refs.some((r) => isObject(r) && r["uid"] === uid)) out.push({ resource: cache.resource, object: c.object });
-      }
-    }
-    return out;
-  }
-
   async delete(scope: RequestScope, options: DeleteOptions): Promise<WriteResult> {
     const { resource } = scope;
     const name = scope.name as string;
     if (resource.kind === "Namespace" && undeletableNamespaces.has(name)) {
       throw errors.forbidden(resource, name, "this namespace may not be deleted");
     }
-    const propagation = options.propagationPolicy ?? (options.orphanDependents === true ? "Orphan" : "Background");
-    if (!["Orphan", "Background", "Foreground"].includes(propagation)) {
-      throw errors.invalidWith({ group: "meta.k8s.io", kind: "DeleteOptions" }, "", `propagationPolicy: Unsupported value: ${JSON.stringify(propagation)}`, []);
+    const explicit = options.propagationPolicy ?? (options.orphanDependents === undefined ? undefined : options.orphanDependents ? "Orphan" : "Background");
+    if (explicit !== undefined && !["Orphan", "Background", "Foreground"].includes(explicit)) {
+      throw errors.invalidWith({ group: "meta.k8s.io", kind: "DeleteOptions" }, "", `propagationPolicy: Unsupported value: ${JSON.stringify(explicit)}`, []);
     }
     const key = this.key(scope, name);
     for (let attempt = 0; ; attempt++) {
@@ -725,10 +730,19 @@ export class Rest {
         throw errors.conflict(resource, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in meta: ${stringOr(meta["resourceVersion"])}`);
       }
       const grace = this.gracePeriod(resource, current.object, options);
-      const finalizers = Array.isArray(meta["finalizers"]) ? (meta["finalizers"] as string[]) : [];
-      const foreground = propagation === "Foreground" && this.dependents(current.object, resource.namespaced).length > 0;
+      const finalizers = finalizersOf(current.object);
+      // kube's deletionFinalizersForGarbageCollection: a policy given replaces the garbage
+      // collector's finalizers; without one, those the object carries stay (default Background)
+      const propagation: Propagation =
+        (explicit as Propagation | undefined) ?? (finalizers.includes(foregroundFinalizer) ? "Foreground" : finalizers.includes(orphanFinalizer) ? "Orphan" : "Background");
+      // kube always sets the finalizer and its collector removes it at once when there are no
+      // dependents; here the finalizer is only set when there is something to wait for
+      const gcFinalizer = propagation === "Foreground" ? foregroundFinalizer : propagation === "Orphan" ? orphanFinalizer : undefined;
+      const withDependents = gcFinalizer !== undefined && this.gc.dependents(current.object, resource.namespaced).length > 0;
+      const nextFinalizers = finalizers.filter((f) => f !== foregroundFinalizer && f !== orphanFinalizer);
+      if (withDependents && gcFinalizer !== undefined) nextFinalizers.push(gcFinalizer);
       const isNamespace = resource.kind === "Namespace";
-      if (finalizers.length > 0 || grace > 0 || foreground || isNamespace) {
+      if (nextFinalizers.length > 0 || grace > 0 || isNamespace) {
         // a graceful deletion: mark the object; whoever holds the finalizers (or the node agent) finishes it
         const marked = clone(current.object);
         const mmeta = metadataOf(marked);
@@ -738,21 +752,25 @@ export class Rest {
         } else if (typeof mmeta["deletionGracePeriodSeconds"] === "number" && grace < mmeta["deletionGracePeriodSeconds"]) {
           mmeta["deletionGracePeriodSeconds"] = grace;
         }
-        if (foreground && !finalizers.includes("foregroundDeletion")) mmeta["finalizers"] = [...finalizers, "foregroundDeletion"];
+        if (nextFinalizers.length > 0) mmeta["finalizers"] = nextFinalizers;
+        else delete mmeta["finalizers"];
         if (isNamespace) marked["status"] = { ...(isObject(marked["status"]) ? marked["status"] : {}), phase: "Terminating" };
-        if (scope.dryRun || jsonEqual(marked, current.object)) return { object: current.object, code: 202 };
-        const r = await this.deps.store.update(key, encodeForStore(marked), current.stored.modRevision, current.stored.createRevision);
-        if (r.ok) {
-          mmeta["resourceVersion"] = String(r.object.modRevision);
-          if (foreground) this.finishForeground(resource, marked);
-          if (isNamespace) this.finishNamespace(marked);
+        if (scope.dryRun) return { object: current.object, code: 202 };
+        const unchanged = jsonEqual(marked, current.object);
+        const r = unchanged ? undefined : await this.deps.store.update(key, encodeForStore(marked), current.stored.modRevision, current.stored.createRevision);
+        if (r === undefined || r.ok) {
+          if (r !== undefined) mmeta["resourceVersion"] = String(r.object.modRevision);
+          // (again, when nothing changed: deleting again resumes work a replica that died left undone)
+          if (nextFinalizers.includes(foregroundFinalizer)) this.gc.foreground(resource, marked);
+          if (nextFinalizers.includes(orphanFinalizer)) this.gc.orphan(resource, marked);
+          if (isNamespace && r !== undefined) this.finishNamespace(marked);
           return { object: marked, code: 202 };
         }
       } else {
         if (scope.dryRun) return { object: current.object, code: 200 };
         const d = await this.deps.store.delete(key, current.stored.modRevision);
         if (d.ok) {
-          if (propagation !== "Orphan") this.collectDependents(resource, current.object);
+          if (propagation !== "Orphan") this.gc.collect(resource, current.object);
           return { object: current.object, code: 200 };
         }
       }
@@ -760,10 +778,36 @@ export class Rest {
     }
   }
 
-  /** Delete one object as the server itself, ignoring NotFound. */
-  private async deleteQuietly(resource: ResourceInfo, obj: JsonObject, propagation: string): Promise<void> {
+  /** Delete one object as the server itself (the garbage collector's deletions): gone or replaced meanwhile is no failure. */
+  private async deleteQuietly(resource: ResourceInfo, obj: JsonObject, propagation: Propagation): Promise<void> {
     const meta = metadataOf(obj);
-    const scope: RequestScope = {
+    const scope = this.serverScope(resource, obj);
+    try {
+      // grace 0: no node agent stops containers yet
+      await this.delete(scope, { propagationPolicy: propagation, gracePeriodSeconds: 0, preconditions: { uid: stringOr(meta["uid"]) } });
+    } catch (err) {
+      if (!(err instanceof ApiError && (err.code === 404 || err.code === 409))) throw err;
+    }
+  }
+
+  /** Edit one object in place as the server itself, until the write sticks; gone is no failure. */
+  private async editQuietly(resource: ResourceInfo, obj: JsonObject, edit: (o: JsonObject) => void): Promise<void> {
+    const scope = this.serverScope(resource, obj);
+    try {
+      await this.guaranteedUpdate(scope, scope.name as string, (current) => {
+        const next = clone(current.object);
+        edit(next);
+        return { object: next, precondition: undefined };
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === 404)) throw err;
+    }
+  }
+
+  /** The scope of the server's own requests on one object. */
+  private serverScope(resource: ResourceInfo, obj: JsonObject): RequestScope {
+    const meta = metadataOf(obj);
+    return {
       resource,
       namespace: resource.namespaced ? stringOr(meta["namespace"]) : undefined,
       name: stringOr(meta["name"]),
@@ -773,42 +817,6 @@ export class Rest {
       dryRun: false,
       warnings: [],
     };
-    try {
-      await this.delete(scope, { propagationPolicy: propagation, gracePeriodSeconds: 0 });
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-    }
-  }
-
-  /**
-   * Garbage collection of one owner's dependents, done here until a controller manager exists:
-   * after a background deletion, objects owned by it are deleted too.
-   */
-  private collectDependents(resource: ResourceInfo, owner: JsonObject): void {
-    const dependents = this.dependents(owner, resource.namespaced);
-    if (dependents.length === 0) return;
-    void Promise.all(dependents.map((d) => this.deleteQuietly(d.resource, d.object, "Background"))).catch((err: unknown) =>
-      this.deps.logger.warn({ err: (err as Error).message }, "deleting dependents failed"),
-    );
-  }
-
-  /** Foreground deletion: delete the dependents, then drop the foregroundDeletion finalizer. */
-  private finishForeground(resource: ResourceInfo, owner: JsonObject): void {
-    const run = async (): Promise<void> => {
-      for (let round = 0; round < 300; round++) {
-        const dependents = this.dependents(owner, resource.namespaced);
-        if (dependents.length === 0) break;
-        await Promise.all(dependents.map((d) => this.deleteQuietly(d.resource, d.object, "Foreground")));
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      await this.removeFinalizer(resource, owner, (o) => {
-        const m = metadataOf(o);
-        const f = Array.isArray(m["finalizers"]) ? (m["finalizers"] as string[]) : [];
-        m["finalizers"] = f.filter((x) => x !== "foregroundDeletion");
-        if ((m["finalizers"] as string[]).length === 0) delete m["finalizers"];
-      });
-    };
-    void run().catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, "foreground deletion failed"));
   }
 
   /**
@@ -824,7 +832,7 @@ export class Rest {
         const list = await this.deps.store.list(storagePrefix(cache.resource, name));
         await Promise.all(list.objects.map((o) => this.deleteQuietly(cache.resource, decodeStored(cache.resource, o.value, o.modRevision), "Background")));
       }
-      await this.removeFinalizer(namespaces, ns, (o) => {
+      await this.editQuietly(namespaces, ns, (o) => {
         const spec = isObject(o["spec"]) ? o["spec"] : (o["spec"] = {});
         const f = Array.isArray(spec["finalizers"]) ? (spec["finalizers"] as string[]) : [];
         spec["finalizers"] = f.filter((x) => x !== "kubernetes");
@@ -832,29 +840,6 @@ export class Rest {
       });
     };
     void run().catch((err: unknown) => this.deps.logger.warn({ namespace: name, err: (err as Error).message }, "namespace deletion failed"));
-  }
-
-  private async removeFinalizer(resource: ResourceInfo, obj: JsonObject, edit: (o: JsonObject) => void): Promise<void> {
-    const meta = metadataOf(obj);
-    const scope: RequestScope = {
-      resource,
-      namespace: resource.namespaced ? stringOr(meta["namespace"]) : undefined,
-      name: stringOr(meta["name"]),
-      subresource: undefined,
-      fieldManager: "raftplane-apiserver",
-      fieldValidation: "Ignore",
-      dryRun: false,
-      warnings: [],
-    };
-    try {
-      await this.guaranteedUpdate(scope, scope.name as string, (current) => {
-        const next = clone(current.object);
-        edit(next);
-        return { object: next, precondition: undefined };
-      });
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-    }
   }
 
   async deleteCollection(scope: RequestScope, q: ListQuery, options: DeleteOptions): Promise<JsonObject[]> {

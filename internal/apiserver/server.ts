@@ -28,6 +28,8 @@ export interface ApiServerOptions {
   readonly bookmarkIntervalMs?: number;
   /** How often the store's history is compacted (kube's --etcd-compaction-interval), in ms; 0 never. Default 5 min. */
   readonly compactionIntervalMs?: number;
+  /** How long pods/log waits for a node agent's connection and (unless following) its answer, in ms. Default 10 s. */
+  readonly kubeletTimeoutMs?: number;
 }
 
 export class ApiServer {
@@ -61,6 +63,7 @@ export class ApiServer {
       logger: options.logger,
       raftplaneVersion: options.version,
       readiness: () => this.readiness(),
+      ...(options.kubeletTimeoutMs === undefined ? {} : { kubeletTimeoutMs: options.kubeletTimeoutMs }),
     });
   }
 
@@ -127,6 +130,7 @@ export class ApiServer {
     this.stopped = true;
     clearTimeout(this.bootstrapTimer);
     this.compactor?.stop();
+    this.rest.stop();
     for (const c of this.caches.values()) c.stop();
     const http = this.http;
     if (http !== undefined) {

@@ -84,6 +84,16 @@ export const errors = {
   unavailable: (message: string) => failure(503, "ServiceUnavailable", message, { retryAfterSeconds: 1 }),
   internal: (message: string) =>
     failure(500, "InternalError", `Internal error occurred: ${message}`, { causes: [{ message }] }),
+  /** What kube answers for a Go error no layer turned into a Status: no reason, the error's text. */
+  unknown: (code: number, message: string) => new ApiError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, code }),
+  /** kube's NewGenericServerResponse: the status of a peer's answer (a node agent's), by its code. */
+  generic: (code: number, resource: Pick<ResourceInfo, "plural" | "group">, name: string, message: string) => {
+    const reasons: Record<number, string> = { 404: "NotFound", 409: "Conflict", 401: "Unauthorized", 403: "Forbidden", 405: "MethodNotAllowed", 422: "Invalid", 429: "TooManyRequests", 503: "ServiceUnavailable", 504: "Timeout" };
+    const reason = reasons[code] ?? (code >= 500 ? "InternalError" : "");
+    const status: Status = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, code, details: detailsOf(resource, name) };
+    if (reason !== "") status.reason = reason;
+    return new ApiError(status);
+  },
 };
 
 /** Any thrown value as the ApiError to answer with: store failures map to their codes. */

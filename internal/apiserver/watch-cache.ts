@@ -241,6 +241,7 @@ export class WatchCache {
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private sortedKeys: string[] | undefined;
+  private readonly changeListeners = new Set<() => void>();
 
   constructor(
     readonly resource: ResourceInfo,
@@ -272,6 +273,20 @@ export class WatchCache {
   /** The oldest resourceVersion a watch may start after. */
   get oldestResourceVersion(): number {
     return this.windowStart;
+  }
+
+  /**
+   * Call `listener` after each batch of changes the cache takes in (and after a relist): for
+   * in-process work that waits for objects to change, such as the garbage collector's.
+   * Returns the function that unsubscribes.
+   */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(): void {
+    for (const listener of this.changeListeners) listener();
   }
 
   get watcherCount(): number {
@@ -337,6 +352,7 @@ export class WatchCache {
     this.readyFlag = true;
     for (const resolve of this.readyWaiters.splice(0)) resolve();
     this.resolveFresh();
+    this.changed();
   }
 
   /** Wait until the cache has its first list, up to timeoutMs; throws a 503 after. */
@@ -413,9 +429,11 @@ export class WatchCache {
   }
 
   private onEvents(events: readonly StoreEvent[]): void {
+    let applied = 0;
     for (const se of events) {
       const e = this.toEvent(se);
       if (e === undefined) continue;
+      applied++;
       this.stats.events++;
       const evicted = this.ring.push(e);
       if (evicted !== undefined) this.windowStart = Math.max(this.windowStart, evicted.rv);
@@ -423,6 +441,7 @@ export class WatchCache {
       this.dispatch(e);
     }
     this.resolveFresh();
+    if (applied > 0) this.changed();
   }
 
   private candidates(e: CacheEvent): Iterable<CacheWatcher> {

@@ -13,6 +13,18 @@ test("paths name a resource, a namespace, a name and a subresource; the method a
   assert.deepEqual(describeRequest("PUT", "/api/v1/namespaces/ns/status"), { resource: "namespaces", verb: "update", name: "ns", subresource: "status" });
   assert.deepEqual(describeRequest("DELETE", "/api/v1/namespaces/ns/configmaps"), { resource: "configmaps", verb: "deletecollection", namespace: "ns" });
   assert.deepEqual(describeRequest("GET", "/apis/rbac.authorization.k8s.io/v1/clusterroles/admin"), { resource: "clusterroles", verb: "get", name: "admin" });
+  assert.deepEqual(describeRequest("GET", "/api/v1/namespaces/ns/pods/p/log"), { resource: "pods", verb: "get", namespace: "ns", name: "p", subresource: "log" });
+});
+
+test("boolean query parameters read as kube's conversion reads them (the Python client sends watch=True)", () => {
+  const verb = (query: string): string => describeRequest("GET", `/api/v1/namespaces/ns/pods${query}`).verb;
+  assert.equal(verb("?watch=True"), "watch");
+  assert.equal(verb("?watch=true"), "watch");
+  assert.equal(verb("?watch=1"), "watch");
+  assert.equal(verb("?watch"), "watch");
+  assert.equal(verb("?watch=False"), "list");
+  assert.equal(verb("?watch=0"), "list");
+  assert.equal(verb(""), "list");
 });
 
 test("what kube does not serve is 404 or 405", () => {
@@ -34,5 +46,5 @@ test("what kube does not serve is 404 or 405", () => {
   assert.equal(code("PUT", "/api/v1/namespaces/ns/pods"), 405);
   assert.equal(code("DELETE", "/api/v1/namespaces"), 405, "namespaces have no deletecollection");
   assert.equal(code("POST", "/api/v1/namespaces/ns/pods/p/status"), 405);
-  assert.equal(code("GET", "/api/v1/namespaces/ns/pods/p/log"), 400);
+  assert.equal(code("POST", "/api/v1/namespaces/ns/pods/p/log"), 405);
 });

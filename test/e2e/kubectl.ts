@@ -34,12 +34,14 @@ export interface KubectlOptions {
   readonly home: string;
   readonly input?: string;
   readonly timeoutMs?: number;
+  /** More environment for kubectl (KUBE_EDITOR, TMPDIR...). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Run kubectl; never throws for a failed command. */
 export function kubectl(args: readonly string[], opts: KubectlOptions): Promise<KubectlResult> {
   const input = opts.input === undefined ? {} : { input: opts.input };
-  return run("kubectl", args, { env: { KUBECONFIG: opts.kubeconfig, HOME: opts.home }, timeoutMs: opts.timeoutMs ?? 30_000, ...input });
+  return run("kubectl", args, { env: { ...opts.env, KUBECONFIG: opts.kubeconfig, HOME: opts.home }, timeoutMs: opts.timeoutMs ?? 30_000, ...input });
 }
 
 export function describeRun(args: readonly string[], r: KubectlResult): string {
