@@ -477,7 +477,11 @@ export class Rest {
       }
       if (jsonEqual(object, current.object)) return { object: current.object, code: 200 };
       const meta = metadataOf(object);
-      if (meta["deletionTimestamp"] !== undefined && (!Array.isArray(meta["finalizers"]) || meta["finalizers"].length === 0) && !(resource.kind === "Namespace" && this.namespaceHasFinalizers(object))) {
+      // kube's ShouldDeleteDuringUpdate: the object goes once it has no finalizers left and its
+      // grace period was 0; an object in a grace period (a terminating pod whose node agent
+      // reports status) is only updated, and its final deletion comes from whoever owns it
+      const graceOver = (metadataOf(current.object)["deletionGracePeriodSeconds"] ?? 0) === 0;
+      if (meta["deletionTimestamp"] !== undefined && graceOver && (!Array.isArray(meta["finalizers"]) || meta["finalizers"].length === 0) && !(resource.kind === "Namespace" && this.namespaceHasFinalizers(object))) {
         // the last finalizer is gone: the object goes
         if (scope.dryRun) return { object, code: 200 };
         const d = await this.deps.store.delete(key, current.stored.modRevision);

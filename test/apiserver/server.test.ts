@@ -245,6 +245,13 @@ test("pods/binding assigns a node once; a bound pod is deleted gracefully", asyn
   assert.equal(graceful.status, 202);
   assert.equal((graceful.body.metadata as { deletionGracePeriodSeconds?: number }).deletionGracePeriodSeconds, 30);
   assert.equal((await call("GET", "/api/v1/namespaces/default/pods/bound")).status, 200);
+  // its node agent reports status during the grace period: an update, not the end of the pod
+  const status = await call("PATCH", "/api/v1/namespaces/default/pods/bound/status", { status: { phase: "Running" } }, { "content-type": "application/merge-patch+json" });
+  assert.equal(status.status, 200);
+  const terminating = await call("GET", "/api/v1/namespaces/default/pods/bound");
+  assert.equal(terminating.status, 200, "a pod in its grace period survives a status update");
+  assert.equal((terminating.body as { status?: { phase?: string } }).status?.phase, "Running");
+  assert.ok(terminating.body.metadata.deletionTimestamp !== undefined);
   // a forced deletion (grace 0) of a terminating pod removes it at once
   assert.equal((await call("DELETE", "/api/v1/namespaces/default/pods/bound?gracePeriodSeconds=0")).status, 200);
   assert.equal((await call("GET", "/api/v1/namespaces/default/pods/bound")).status, 404);
