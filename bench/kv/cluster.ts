@@ -26,8 +26,22 @@ export type Target = (typeof Targets)[number];
 export interface ClusterMember {
   readonly name: string;
   readonly clientPort: number;
+  /** The Kubernetes API server's port, when the member is a `raftplane server` replica. */
+  readonly apiPort: number | undefined;
   readonly process: ChildProcess;
   readonly logFile: string;
+}
+
+export interface ClusterOptions {
+  /** Members; default 3. */
+  readonly size?: number;
+  readonly heartbeatMs?: number;
+  readonly electionMs?: number;
+  /**
+   * raftplane only: start `raftplane server` replicas (each a KV member with the same etcd flags
+   * plus the Kubernetes API server on its own port) instead of `raftplane kv` members.
+   */
+  readonly apiServer?: boolean;
 }
 
 // Members and data directories are ended whenever the bench process ends: a thrown error,
@@ -71,6 +85,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** How long destroy() lets members stop on SIGTERM before it kills them. */
 const stopGraceMs = 3000;
 
+/** `raftplane server --datastore-request-timeout`: how long a store request may take before a 503. */
+export const apiStoreTimeoutMs = 5000;
+
 type UnaryFn = (req: object, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: object) => void) => void;
 
 interface StatusAnswer {
@@ -108,16 +125,24 @@ export class BenchCluster {
     return this.members.map((m) => `127.0.0.1:${m.clientPort}`);
   }
 
-  static async start(target: Target, size = 3, heartbeatMs = 100, electionMs = 1000): Promise<BenchCluster> {
+  /** http://host:port of every member's API server (started with `apiServer`); empty otherwise. */
+  get apiUrls(): string[] {
+    return this.members.flatMap((m) => (m.apiPort === undefined ? [] : [`http://127.0.0.1:${m.apiPort}`]));
+  }
+
+  static async start(target: Target, options: ClusterOptions = {}): Promise<BenchCluster> {
+    const { size = 3, heartbeatMs = 100, electionMs = 1000, apiServer = false } = options;
+    if (apiServer && target !== "raftplane") throw new Error(`${target} has no API server: only raftplane members can run one`);
     hookProcessExit();
-    const dir = mkdtempSync(join(tmpdir(), `raftplane-bench-${target}-`));
+    const dir = mkdtempSync(join(tmpdir(), `raftplane-bench-${apiServer ? "server" : target}-`));
     liveDirs.add(dir);
-    const ports = await freePorts(2 * size);
+    const ports = await freePorts(3 * size);
     const token = `bench-${target}-${process.pid}-${Date.now().toString(36)}`;
     const specs = Array.from({ length: size }, (_, i) => ({
       name: `m${i + 1}`,
-      client: ports[2 * i] as number,
-      peer: ports[2 * i + 1] as number,
+      client: ports[3 * i] as number,
+      peer: ports[3 * i + 1] as number,
+      api: apiServer ? (ports[3 * i + 2] as number) : undefined,
     }));
     const initialCluster = specs.map((s) => `${s.name}=http://127.0.0.1:${s.peer}`).join(",");
     const members = specs.map((s) => {
@@ -134,20 +159,24 @@ export class BenchCluster {
         "--heartbeat-interval", String(heartbeatMs),
         "--election-timeout", String(electionMs),
       ];
+      // The API server's own flags; the store request timeout is its default, written out so
+      // the JSON of a run can say what it was. Warnings only: logging is not what is measured.
+      if (s.api !== undefined) flags.push("--api-listen", `127.0.0.1:${s.api}`, "--datastore-request-timeout", String(apiStoreTimeoutMs), "--log-level", "warn");
       const logFile = join(dir, `${s.name}.log`);
       const fd = openSync(logFile, "a");
       const child =
         target === "etcd"
           ? spawn(etcdBinary, flags, { stdio: ["ignore", fd, fd] })
-          : spawn(process.execPath, [...memberNodeFlags, raftplaneBinary, "kv", ...flags], { stdio: ["ignore", fd, fd] });
+          : spawn(process.execPath, [...memberNodeFlags, raftplaneBinary, apiServer ? "server" : "kv", ...flags], { stdio: ["ignore", fd, fd] });
       closeSync(fd);
       liveProcesses.add(child);
       child.once("exit", () => liveProcesses.delete(child));
-      return { name: s.name, clientPort: s.client, process: child, logFile };
+      return { name: s.name, clientPort: s.client, apiPort: s.api, process: child, logFile };
     });
     const cluster = new BenchCluster(target, dir, members);
     try {
       await cluster.waitForLeader(30_000);
+      if (apiServer) await cluster.waitForApi(30_000);
     } catch (err) {
       for (const m of members) process.stderr.write(`--- ${target} ${m.name} log tail:\n${tail(m.logFile)}\n`);
       await cluster.destroy();
@@ -177,6 +206,37 @@ export class BenchCluster {
       await sleep(200);
     }
     throw new Error(`${this.target} cluster had no agreed leader after ${timeoutMs} ms: ${problem}`);
+  }
+
+  /**
+   * Until every member's API server answers /readyz and serves the kube-system namespace (its
+   * watch caches listed the store and the system namespaces exist), as test/e2e waits.
+   */
+  private async waitForApi(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let problem = "not asked yet";
+    while (Date.now() < deadline) {
+      const dead = this.exited()[0];
+      if (dead) throw new Error(`${this.target} ${dead.name} ${dead.how} while starting its API server`);
+      problem = "";
+      for (const url of this.apiUrls) {
+        try {
+          const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2000) });
+          if (!ready.ok) problem = `${url}/readyz: ${ready.status} ${(await ready.text()).trim()}`;
+          else {
+            const ns = await fetch(`${url}/api/v1/namespaces/kube-system`, { signal: AbortSignal.timeout(2000) });
+            await ns.arrayBuffer();
+            if (!ns.ok) problem = `${url}: kube-system not there yet (${ns.status})`;
+          }
+        } catch (err) {
+          problem = `${url}: ${(err as Error).message}`;
+        }
+        if (problem !== "") break;
+      }
+      if (problem === "") return;
+      await sleep(200);
+    }
+    throw new Error(`${this.target} API servers not ready after ${timeoutMs} ms: ${problem}`);
   }
 
   /** utime + stime of all members in seconds, from /proc, to show where the machine's CPU went. */

@@ -25,16 +25,37 @@ interface RunFile {
     readonly streams?: number;
     readonly rate?: number;
     readonly writers?: number;
+    readonly pods?: number;
   };
   readonly machine: { readonly cores: number; readonly cpuModel: string; readonly node: string; readonly etcd: string; readonly raftplaneCommit: string; readonly raftplaneTreeDirty: boolean; readonly loadAverageAtStart: number[] };
-  readonly results: TargetResult[];
+  readonly results: (TargetResult & { readonly api?: { readonly lists?: ApiListFigures[] } })[];
   readonly failures: { readonly target: string; readonly error: string }[];
   readonly memberExits?: { readonly target: string; readonly member: string; readonly how: string }[];
 }
 
+/** `npm run bench:api`'s workloads (bench/api), reported after the KV ones. */
+const ApiWorkloads = ["api-watch-fanout", "api-write", "api-list"];
+
+/** What an api-list result adds (bench/api/results.ts): each kind of list apart. */
+interface ApiListFigures {
+  readonly kind: string;
+  readonly requests: number;
+  readonly errors: number;
+  readonly wrongCounts: number;
+  readonly latencyMs: LatencySummary;
+  readonly lists: number;
+  readonly listLatencyMs: LatencySummary;
+  readonly objectsPerSecond: number;
+  readonly bytesPerRequest: number;
+  readonly megabytesPerSecond: number;
+  readonly clientCpuPercent: number;
+  readonly serverCpuPercent: number;
+  readonly otherCpuPercent: number;
+}
+
 const dir = fileURLToPath(new URL("../../../bench/results/", import.meta.url));
-// Grouped by workload in the harness's order, then by file name (date, then variant).
-const workloadRank = (w: string): number => Workloads.indexOf(w as Workload);
+// Grouped by workload in the harnesses' order (KV, then API), then by file name (date, then variant).
+const workloadRank = (w: string): number => (ApiWorkloads.includes(w) ? Workloads.length + ApiWorkloads.indexOf(w) : Workloads.indexOf(w as Workload));
 const runs: RunFile[] = readdirSync(dir)
   .filter((f) => f.endsWith(".json"))
   .sort()
@@ -61,6 +82,12 @@ function labelParts(r: RunFile): [string, string] {
     }
     case "mixed":
       return ["mixed", `${f.clients} clients / ${f.conns} conns, ${f.watchers} watches`];
+    case "api-watch-fanout":
+      return ["api-watch-fanout", `${fmt(f.watchers)} HTTP watches, ${fmt(f.rate)} writes/s`];
+    case "api-write":
+      return ["api-write", `pod creates at ${fmt(f.rate)}/s`];
+    case "api-list":
+      return ["api-list", `${fmt(f.pods)} pods`];
     default:
       return [
         `${f.workload}${f.consistency ? ` (${f.consistency === "l" ? "linearizable" : "serializable"})` : ""}`,
@@ -71,7 +98,8 @@ function labelParts(r: RunFile): [string, string] {
 
 const label = (r: RunFile): string => labelParts(r).join(", ");
 
-const unitOf = (workload: string): string => (workload === "watch-fanout" ? "events/s" : workload === "mixed" ? "ops/s" : "req/s");
+const units: Readonly<Record<string, string>> = { "watch-fanout": "events/s", mixed: "ops/s", "api-watch-fanout": "events/s", "api-write": "creates/s", "api-list": "objects/s" };
+const unitOf = (workload: string): string => units[workload] ?? "req/s";
 
 /** One bar pair of the chart: a target's throughput and latency, or one operation's in a mixed run. */
 interface Series {
@@ -84,7 +112,7 @@ interface Series {
 function seriesOf(run: RunFile): Series[] {
   return run.results.flatMap((t): Series[] => {
     const total = { name: t.target, target: t.target, throughput: t.throughput, latencyMs: t.latencyMs };
-    if (run.flags.workload !== "mixed") return [total];
+    if (run.flags.workload !== "mixed" && run.flags.workload !== "api-list") return [total];
     return [{ ...total, name: `${t.target} all` }, ...(t.operations ?? []).map((op) => ({ name: `${t.target} ${op.kind}`, target: t.target, throughput: op.throughput, latencyMs: op.latencyMs }))];
   });
 }
@@ -236,14 +264,36 @@ function mixedTable(selected: readonly RunFile[]): string[] {
   return lines;
 }
 
+function apiListTable(selected: readonly RunFile[]): string[] {
+  const lines = [
+    "| run | list | requests | p50 ms | p99 ms | whole lists | whole list p50 ms | whole list p99 ms | bytes per request | objects/s | MB/s | errors | client CPU % | server CPU % | other CPU % |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  const names: Readonly<Record<string, string>> = { cache: "watch cache (resourceVersion=0)", paged: "store, paged (limit)" };
+  for (const run of selected) {
+    for (const t of run.results) {
+      for (const l of t.api?.lists ?? []) {
+        lines.push(
+          `| ${label(run)} | ${names[l.kind] ?? l.kind} | ${fmt(l.requests)} | ${fmt(l.latencyMs.p50, 2)} | ${fmt(l.latencyMs.p99, 2)} | ${fmt(l.lists)} | ${fmt(l.listLatencyMs.p50, 2)} | ${fmt(l.listLatencyMs.p99, 2)} | ${fmt(l.bytesPerRequest)} | ${fmt(l.objectsPerSecond)} | ${fmt(l.megabytesPerSecond, 1)} | ${l.errors + l.wrongCounts} | ${fmt(l.clientCpuPercent)} | ${fmt(l.serverCpuPercent)} | ${fmt(l.otherCpuPercent)} |`,
+        );
+      }
+    }
+    lines.push(...failureRows(run, 15));
+  }
+  return lines;
+}
+
 function markdown(): string {
-  const requests = runs.filter((r) => !["watch-fanout", "mixed"].includes(r.flags.workload));
+  const requests = runs.filter((r) => !["watch-fanout", "mixed", ...ApiWorkloads].includes(r.flags.workload));
   const fanout = runs.filter((r) => r.flags.workload === "watch-fanout");
   const mixed = runs.filter((r) => r.flags.workload === "mixed");
+  const apiFanout = runs.filter((r) => r.flags.workload === "api-watch-fanout");
+  const apiWrite = runs.filter((r) => r.flags.workload === "api-write");
+  const apiList = runs.filter((r) => r.flags.workload === "api-list");
   const lines = [
-    "# KV benchmark results: raftplane vs etcd",
+    "# Benchmark results: raftplane's KV vs etcd, and its API server",
     "",
-    "Generated by `npm run bench:report` from the JSON files here (one per `npm run bench` run); do not edit by hand.",
+    "Generated by `npm run bench:report` from the JSON files here (one per `npm run bench` or `npm run bench:api` run); do not edit by hand.",
     "Each run starts a 3-member cluster of each target on loopback with the same flags and drives it with the same",
     "client (bench/kv). Ratios are raftplane ÷ etcd: above 1 is better for throughput, worse for latency.",
     "",
@@ -264,6 +314,20 @@ function markdown(): string {
     );
   }
   if (mixed.length > 0) lines.push("", "## mixed", "", "Each operation type of the mix apart, all of them together, and the watches' delivered events.", "", ...mixedTable(mixed));
+  if (apiFanout.length > 0) {
+    lines.push(
+      "",
+      "## API server: api-watch-fanout",
+      "",
+      "`npm run bench:api`: HTTP watches on one namespace's pods over three `raftplane server` replicas, a writer creating and",
+      "updating pods through the API at a fixed rate; \"etcd\" is kv's watch-fanout against etcd with the same watches and rate.",
+      "puts/s are the writes acknowledged per second; \"complete watches\" had every acknowledged write once the drain ended.",
+      "",
+      ...watchFanoutTable(apiFanout),
+    );
+  }
+  if (apiWrite.length > 0) lines.push("", "## API server: api-write", "", "Pod creates through the API at a fixed rate (req/s: creates acknowledged per second).", "", ...requestTable(apiWrite));
+  if (apiList.length > 0) lines.push("", "## API server: api-list", "", "Lists of every pod from the watch cache, and paged lists of one namespace from the store.", "", ...apiListTable(apiList));
   lines.push("", "CPU figures are % of one core over the measured window; the client and all three members share the machine.", "", "Runs:", "");
   for (const run of runs) {
     const m = run.machine;

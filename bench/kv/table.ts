@@ -3,9 +3,9 @@ import type { LatencySummary, OperationResult, TargetResult, WatchResult } from 
 
 /** The Markdown tables `npm run bench` prints: one row per metric, one column per target. */
 
-export interface Row {
+export interface Row<R extends TargetResult = TargetResult> {
   readonly name: string;
-  readonly get: (r: TargetResult) => number | undefined;
+  readonly get: (r: R) => number | undefined;
   readonly digits: number;
   /** Context rather than a property of either target (other processes' CPU): no ratio. */
   readonly noRatio?: boolean;
@@ -16,29 +16,38 @@ function cell(n: number | undefined, digits: number): string {
   return n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-export function formatTable(targets: readonly Target[], results: readonly TargetResult[], rows: readonly Row[]): string {
-  const byTarget = (t: Target): TargetResult | undefined => results.find((r) => r.target === t);
+/**
+ * One column per target that has a result, and a raftplane ÷ etcd ratio column when both have;
+ * `labels` names the columns (default: the target names).
+ */
+export function formatTable<R extends TargetResult>(
+  targets: readonly Target[],
+  results: readonly R[],
+  rows: readonly Row<R>[],
+  labels: Readonly<Partial<Record<Target, string>>> = {},
+): string {
+  const byTarget = (t: Target): R | undefined => results.find((r) => r.target === t);
   const shown = targets.filter((t) => byTarget(t) !== undefined);
   const both = shown.length === 2;
-  const head = `| metric | ${shown.join(" | ")} |${both ? " ratio (raftplane ÷ etcd) |" : ""}`;
+  const head = `| metric | ${shown.map((t) => labels[t] ?? t).join(" | ")} |${both ? " ratio (raftplane ÷ etcd) |" : ""}`;
   const rule = `| --- | ${shown.map(() => "---:").join(" | ")} |${both ? " ---: |" : ""}`;
   const lines = rows.map((row) => {
-    const cells = shown.map((t) => cell(row.get(byTarget(t) as TargetResult), row.digits));
+    const cells = shown.map((t) => cell(row.get(byTarget(t) as R), row.digits));
     if (!both) return `| ${row.name} | ${cells.join(" | ")} |`;
-    const a = row.get(byTarget("raftplane") as TargetResult);
-    const b = row.get(byTarget("etcd") as TargetResult);
+    const a = row.get(byTarget("raftplane") as R);
+    const b = row.get(byTarget("etcd") as R);
     const ratio = row.noRatio || a === undefined || b === undefined || b === 0 || !Number.isFinite(a / b) ? "—" : (a / b).toFixed(2);
     return `| ${row.name} | ${cells.join(" | ")} | ${ratio} |`;
   });
   return [head, rule, ...lines].join("\n");
 }
 
-function latencyRows(what: string, get: (r: TargetResult) => LatencySummary | undefined, which: readonly ("p50" | "p90" | "p99" | "p999")[]): Row[] {
+export function latencyRows(what: string, get: (r: TargetResult) => LatencySummary | undefined, which: readonly ("p50" | "p90" | "p99" | "p999")[]): Row[] {
   const names = { p50: "p50", p90: "p90", p99: "p99", p999: "p99.9" } as const;
   return which.map((q) => ({ name: `${what} ${names[q]}, ms (lower is better)`, get: (r) => get(r)?.[q], digits: 2 }));
 }
 
-const cpuRows: Row[] = [
+export const cpuRows: Row[] = [
   { name: "client CPU, % of one core", get: (r) => r.clientCpuPercent, digits: 0 },
   { name: "server CPU (3 members), % of one core", get: (r) => r.serverCpuPercent, digits: 0 },
   { name: "other processes' CPU, % of one core", get: (r) => r.otherCpuPercent, digits: 0, noRatio: true },
