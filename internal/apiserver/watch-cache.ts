@@ -139,6 +139,15 @@ class Ring {
   }
 }
 
+/** Frames written to a client in one write at most (a watcher catching up after a block). */
+const maxFramesPerWrite = 256;
+
+/**
+ * Watchers flushed per event-loop turn. The cache shares its thread with a KV member: between
+ * turns its raft messages, heartbeats and store callbacks run, however many watchers wait.
+ */
+const watchersPerTurn = 256;
+
 /** One client's watch on the cache. */
 export class CacheWatcher {
   private queue: Buffer[] = [];
@@ -173,15 +182,29 @@ export class CacheWatcher {
     return this.queue.length;
   }
 
-  /** @internal */
+  /**
+   * @internal Queue a frame. Frames go out at the cache's next flush turn, all those queued by
+   * then in one write: an event for a thousand watchers costs a thousand queue pushes, not a
+   * thousand writes in the middle of the store's callback.
+   */
   push(frame: Buffer): void {
     if (this.closedFlag) return;
-    if (!this.blocked && this.queue.length === 0) {
-      if (!this.sink.write(frame)) this.block();
+    this.queue.push(frame);
+    // Only a client that refused writes is slow: frames waiting for the next flush turn are ours.
+    if (this.blocked) {
+      if (this.queue.length > this.limit) this.cache.closeSlow(this);
       return;
     }
-    this.queue.push(frame);
-    if (this.queue.length > this.limit) this.cache.closeSlow(this);
+    if (this.queue.length === 1) this.cache.scheduleFlush(this);
+  }
+
+  /** @internal Write what is queued, in chunks of frames, until the client stops taking them. */
+  flush(): void {
+    while (!this.closedFlag && !this.blocked && this.queue.length > 0) {
+      const frames = this.queue.length <= maxFramesPerWrite ? this.queue : this.queue.slice(0, maxFramesPerWrite);
+      this.queue = frames === this.queue ? [] : this.queue.slice(frames.length);
+      if (!this.sink.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames))) this.block();
+    }
   }
 
   private block(): void {
@@ -191,10 +214,7 @@ export class CacheWatcher {
 
   private drain(): void {
     this.blocked = false;
-    while (this.queue.length > 0 && !this.blocked && !this.closedFlag) {
-      const frame = this.queue.shift() as Buffer;
-      if (!this.sink.write(frame)) this.block();
-    }
+    this.flush();
   }
 
   /**
@@ -238,6 +258,9 @@ export class WatchCache {
   private freshWaiters: { rv: number; resolve: () => void }[] = [];
   private readonly unindexed = new Set<CacheWatcher>();
   private readonly byNode = new Map<string, Set<CacheWatcher>>();
+  /** Watchers with frames to write, in the order they got them (see scheduleFlush). */
+  private readonly toFlush = new Set<CacheWatcher>();
+  private flushScheduled = false;
   private bookmarkTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private sortedKeys: string[] | undefined;
@@ -559,6 +582,29 @@ export class WatchCache {
     return w;
   }
 
+  /** @internal A watcher has frames to write: flush it at the next turn. */
+  scheduleFlush(w: CacheWatcher): void {
+    this.toFlush.add(w);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flushSome());
+  }
+
+  /** Flush up to watchersPerTurn watchers, oldest first, then yield the turn if more wait. */
+  private flushSome(): void {
+    this.flushScheduled = false;
+    let n = 0;
+    for (const w of this.toFlush) {
+      this.toFlush.delete(w);
+      w.flush();
+      if (++n >= watchersPerTurn) break;
+    }
+    if (this.toFlush.size > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushSome());
+    }
+  }
+
   /** @internal A watcher's client is too slow: close it with an error it can act on. */
   closeSlow(w: CacheWatcher): void {
     this.stats.slowWatchersClosed++;
@@ -572,6 +618,7 @@ export class WatchCache {
 
   /** @internal */
   remove(w: CacheWatcher): void {
+    this.toFlush.delete(w);
     if (w.node !== undefined) {
       const set = this.byNode.get(w.node);
       set?.delete(w);

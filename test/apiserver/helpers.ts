@@ -25,8 +25,18 @@ export class RecordingSink implements WatchSink {
 
   constructor(private readonly blocked = false) {}
 
-  write(frame: Buffer): boolean {
-    this.raw.push(frame);
+  /** Writes the cache made; each may carry several frames. */
+  writes = 0;
+
+  /** Records each newline-ended frame of the write on its own. */
+  write(chunk: Buffer): boolean {
+    this.writes++;
+    let start = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
+      this.raw.push(chunk.subarray(start, nl + 1));
+      start = nl + 1;
+    }
+    if (start < chunk.length) throw new Error(`a watch write ends inside a frame: ${chunk.subarray(start).toString()}`);
     return !this.blocked;
   }
 

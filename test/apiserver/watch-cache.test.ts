@@ -94,6 +94,7 @@ test("a watch from a resourceVersion the ring no longer holds is 410 Expired; a 
   );
   const sink = new RecordingSink();
   f.cache.watch({ fromRv: revisions[6], filter: all, encoder: jsonEventEncoder(configMaps), sink, allowBookmarks: false, initialEventsEndBookmark: false });
+  await until(() => sink.raw.length === 3, "the replay");
   assert.deepEqual(sink.summary, ["ADDED c7", "ADDED c8", "ADDED c9"]);
   f.cache.stop();
 });
@@ -105,14 +106,19 @@ test("a watcher whose client stops reading is closed with a 410 ERROR; the other
   for (const sink of [slow, fast]) {
     f.cache.watch({ fromRv: f.cache.resourceVersion, filter: all, encoder: jsonEventEncoder(configMaps), sink, allowBookmarks: false, initialEventsEndBookmark: false });
   }
-  for (let i = 0; i < 20; i++) await f.put(`c${i}`);
+  // one event per turn, so that each reaches the watchers' flush on its own
+  for (let i = 0; i < 20; i++) {
+    await f.put(`c${i}`);
+    await new Promise((r) => setImmediate(r));
+  }
   await until(() => fast.raw.length === 20, "the fast watcher's events");
   assert.equal(slow.ended, true);
   const last = slow.frames[slow.frames.length - 1];
   assert.equal(last?.type, "ERROR");
   assert.equal(last?.object.code, 410);
   assert.match(last?.object.message ?? "", /read too slowly/);
-  assert.equal(slow.raw.length, 2, "one frame accepted before it blocked, then the error");
+  assert.equal(slow.writes, 2, "one write accepted before it blocked, then the error");
+  assert.ok(slow.raw.length < 20, "the slow watcher did not get every event");
   assert.equal(f.cache.stats.slowWatchersClosed, 1);
   assert.equal(f.cache.watcherCount, 1);
   f.cache.stop();
@@ -130,8 +136,27 @@ test("each event is encoded once and the same bytes go to every watcher", async 
   assert.equal(f.cache.stats.encodings - before, 10);
   for (let i = 0; i < 10; i++) {
     const first = sinks[0]?.raw[i];
-    assert.ok(sinks.every((s) => s.raw[i] === first), `event ${i} is one shared buffer`);
+    assert.ok(first !== undefined && sinks.every((s) => s.raw[i]?.equals(first)), `event ${i} has the same bytes for every watcher`);
   }
+  f.cache.stop();
+});
+
+test("events queued in one turn go to a watcher in one write; many watchers are flushed over several turns", async () => {
+  const f = await fixture();
+  const sinks = Array.from({ length: 600 }, () => new RecordingSink());
+  for (const sink of sinks) {
+    f.cache.watch({ fromRv: f.cache.resourceVersion, filter: all, encoder: jsonEventEncoder(configMaps), sink, allowBookmarks: false, initialEventsEndBookmark: false });
+  }
+  // the in-memory store answers within one turn: five writes, then the flush turns
+  for (let i = 0; i < 5; i++) await f.put(`c${i}`);
+  const flushedPerTurn: number[] = [];
+  while (flushedPerTurn.at(-1) !== sinks.length) {
+    await new Promise((r) => setImmediate(r));
+    flushedPerTurn.push(sinks.filter((s) => s.writes > 0).length);
+    assert.ok(flushedPerTurn.length < 100, "every watcher is flushed eventually");
+  }
+  assert.ok(flushedPerTurn.some((n) => n > 0 && n < sinks.length), `the flush yielded between watchers: ${flushedPerTurn.join(",")}`);
+  for (const s of sinks) assert.deepEqual([s.writes, s.summary], [1, ["ADDED c0", "ADDED c1", "ADDED c2", "ADDED c3", "ADDED c4"]]);
   f.cache.stop();
 });
 
@@ -173,6 +198,7 @@ test("waitFresh follows the store's revision through progress reports; bookmarks
   await f.cache.waitFresh(other.object.modRevision);
   assert.equal(f.cache.resourceVersion, other.object.modRevision);
   f.cache.bookmarkTick();
+  await until(() => sink.raw.length === 1, "the bookmark");
   assert.deepEqual(sink.frames.map((fr) => `${fr.type} ${fr.object.metadata?.resourceVersion ?? ""}`), [`BOOKMARK ${other.object.modRevision}`]);
   await assert.rejects(
     f.cache.waitFresh(other.object.modRevision + 100),
@@ -187,6 +213,7 @@ test("the initial state of a sendInitialEvents watch ends with a marked bookmark
   await until(() => f.cache.list(all).items.length === 2, "the cache");
   const sink = new RecordingSink();
   f.cache.watch({ fromRv: undefined, filter: all, encoder: jsonEventEncoder(configMaps), sink, allowBookmarks: true, initialEventsEndBookmark: true });
+  await until(() => sink.raw.length === 3, "the initial state");
   assert.deepEqual(sink.summary, ["ADDED a", "ADDED before", "BOOKMARK"]);
   assert.equal(sink.frames[2]?.object.metadata?.annotations?.["k8s.io/initial-events-end"], "true");
   f.cache.stop();
