@@ -51,7 +51,18 @@ export interface HandlerOptions {
   readonly minWatchTimeoutMs?: number;
   /** How long pods/log waits for a node agent's connection and (unless following) its answer. Default 10 s. */
   readonly kubeletTimeoutMs?: number;
+  /**
+   * kube-apiserver's --max-requests-inflight and --max-mutating-requests-inflight: requests
+   * (other than watches and logs, which last as long as their clients) served at once before
+   * more are answered 429 with Retry-After; 0 is no limit. Defaults 400 and 200.
+   */
+  readonly maxRequestsInflight?: number;
+  readonly maxMutatingRequestsInflight?: number;
 }
+
+type RequestKind = "readOnly" | "mutating";
+
+const mutatingVerbs = new Set(["create", "update", "patch", "delete", "deletecollection"]);
 
 const segment = /^[^/]+$/;
 
@@ -197,9 +208,38 @@ function warningHeader(text: string): string {
 
 export class ApiHandler {
   private readonly minWatchTimeoutMs: number;
+  private readonly inflight: Record<RequestKind, { count: number; limit: number }>;
 
   constructor(private readonly o: HandlerOptions) {
     this.minWatchTimeoutMs = o.minWatchTimeoutMs ?? 30 * 60_000;
+    this.inflight = {
+      readOnly: { count: 0, limit: o.maxRequestsInflight ?? 400 },
+      mutating: { count: 0, limit: o.maxMutatingRequestsInflight ?? 200 },
+    };
+  }
+
+  /**
+   * kube's WithMaxInFlightLimit: a slot for a short request, or a 429 when all are taken, so an
+   * overloaded replica sheds load promptly instead of letting every request wait into the store's
+   * deadline. Watches and logs are long-running and take no slot.
+   */
+  private admit(r: ResourceRequest): () => void {
+    if (r.verb === "watch" || r.subresource === "log") return () => {};
+    const kind: RequestKind = mutatingVerbs.has(r.verb) ? "mutating" : "readOnly";
+    const slot = this.inflight[kind];
+    if (slot.limit > 0 && slot.count >= slot.limit) {
+      this.o.metrics.dropped.inc({ request_kind: kind });
+      throw errors.tooManyRequests();
+    }
+    slot.count++;
+    this.o.metrics.inflight.set({ request_kind: kind }, slot.count);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      slot.count--;
+      this.o.metrics.inflight.set({ request_kind: kind }, slot.count);
+    };
   }
 
   /** Serve one HTTP request; never throws. */
@@ -280,7 +320,12 @@ export class ApiHandler {
       subresource: r.subresource ?? "",
       scope: r.name !== undefined ? "resource" : r.namespace !== undefined ? "namespace" : "cluster",
     });
-    await this.serveResource(req, res, url.searchParams, r);
+    const release = this.admit(r);
+    try {
+      await this.serveResource(req, res, url.searchParams, r);
+    } finally {
+      release();
+    }
   }
 
   private scope(req: IncomingMessage, query: URLSearchParams, r: ResourceRequest): RequestScope {

@@ -6,6 +6,8 @@ export interface ApiServerMetrics {
   readonly requests: Counter<"verb" | "group" | "version" | "resource" | "subresource" | "scope" | "component" | "code">;
   readonly duration: Histogram<"verb" | "group" | "version" | "resource" | "subresource" | "scope" | "component">;
   readonly longRunning: Gauge<"verb" | "resource">;
+  readonly inflight: Gauge<"request_kind">;
+  readonly dropped: Counter<"request_kind">;
   readonly watchEvents: Counter<"resource">;
 }
 
@@ -31,6 +33,18 @@ export function createApiServerMetrics(): ApiServerMetrics {
       name: "apiserver_longrunning_requests",
       help: "Gauge of all active long-running apiserver requests broken out by verb and resource.",
       labelNames: ["verb", "resource"],
+      registers,
+    }),
+    inflight: new Gauge({
+      name: "apiserver_current_inflight_requests",
+      help: "Maximal number of currently used inflight request limit of this apiserver per request kind in last second.",
+      labelNames: ["request_kind"],
+      registers,
+    }),
+    dropped: new Counter({
+      name: "apiserver_dropped_requests_total",
+      help: "Number of requests dropped with 'Try again later' response.",
+      labelNames: ["request_kind"],
       registers,
     }),
     watchEvents: new Counter({

@@ -30,6 +30,9 @@ export interface ApiServerOptions {
   readonly compactionIntervalMs?: number;
   /** How long pods/log waits for a node agent's connection and (unless following) its answer, in ms. Default 10 s. */
   readonly kubeletTimeoutMs?: number;
+  /** kube's --max-requests-inflight and --max-mutating-requests-inflight (see HandlerOptions). */
+  readonly maxRequestsInflight?: number;
+  readonly maxMutatingRequestsInflight?: number;
 }
 
 export class ApiServer {
@@ -64,6 +67,8 @@ export class ApiServer {
       raftplaneVersion: options.version,
       readiness: () => this.readiness(),
       ...(options.kubeletTimeoutMs === undefined ? {} : { kubeletTimeoutMs: options.kubeletTimeoutMs }),
+      ...(options.maxRequestsInflight === undefined ? {} : { maxRequestsInflight: options.maxRequestsInflight }),
+      ...(options.maxMutatingRequestsInflight === undefined ? {} : { maxMutatingRequestsInflight: options.maxMutatingRequestsInflight }),
     });
   }
 

@@ -79,6 +79,7 @@ export const errors = {
     failure(415, "UnsupportedMediaType", `the body of the request was in an unknown format (${given}) - accepted media types include: ${accepted.join(", ")}`),
   tooLarge: (limit: number) => failure(413, "RequestEntityTooLarge", `Request entity too large: limit is ${limit}`),
   expired: (message: string) => failure(410, "Expired", message),
+  tooManyRequests: () => failure(429, "TooManyRequests", "Too many requests, please try again later.", { retryAfterSeconds: 1 }),
   gone: (message: string) => failure(410, "Gone", message),
   timeout: (message: string, retryAfterSeconds = 1) => failure(504, "Timeout", message, { retryAfterSeconds }),
   unavailable: (message: string) => failure(503, "ServiceUnavailable", message, { retryAfterSeconds: 1 }),

@@ -15,6 +15,12 @@ export const apiFlags: readonly FlagSpec[] = [
   { name: "datastore-request-timeout", default: "5000", help: "Milliseconds a store request may take, retries across endpoints included, before the API answers 503." },
   { name: "watch-cache-size", default: "1024", help: "Recent events each resource's watch cache keeps for watches that start in the past." },
   {
+    name: "max-requests-inflight",
+    default: "400",
+    help: "Non-mutating requests (watches and logs aside) served at once; more are answered 429 with Retry-After. 0 for no limit.",
+  },
+  { name: "max-mutating-requests-inflight", default: "200", help: "Mutating requests served at once; more are answered 429 with Retry-After. 0 for no limit." },
+  {
     name: "datastore-compaction-interval",
     default: "300000",
     help: "Milliseconds between compactions of the store's history (kube-apiserver's --etcd-compaction-interval); the store keeps at least this much history. 0 disables.",
@@ -67,6 +73,8 @@ export function parseServerConfig(argv: readonly string[], env: Readonly<Record<
     storeRequestTimeoutMs: readInt(v, "datastore-request-timeout", 100),
     watchCacheSize: readInt(v, "watch-cache-size", 1),
     compactionIntervalMs: readInt(v, "datastore-compaction-interval", 0),
+    maxRequestsInflight: readInt(v, "max-requests-inflight", 0),
+    maxMutatingRequestsInflight: readInt(v, "max-mutating-requests-inflight", 0),
     logLevel: kv.logLevel,
     version: raftplaneVersion(),
   };

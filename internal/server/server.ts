@@ -24,6 +24,9 @@ export interface ServerConfig {
   readonly watchCacheSize: number;
   /** Milliseconds between compactions of the store's history; 0 never. */
   readonly compactionIntervalMs: number;
+  /** Short requests served at once before 429s (kube's flags of the same names); 0 no limit. */
+  readonly maxRequestsInflight: number;
+  readonly maxMutatingRequestsInflight: number;
   readonly logLevel: LogLevel;
   /** raftplane's version, for /version. */
   readonly version: string;
@@ -61,6 +64,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     version: config.version,
     watchCacheCapacity: config.watchCacheSize,
     compactionIntervalMs: config.compactionIntervalMs,
+    maxRequestsInflight: config.maxRequestsInflight,
+    maxMutatingRequestsInflight: config.maxMutatingRequestsInflight,
   });
   let apiPort: number;
   try {
