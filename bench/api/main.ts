@@ -1,10 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { Target, WatchFanoutOptions } from "../kv/index.js";
-import { apiStoreTimeoutMs, BenchCluster, etcdBinary, formatTable, measureWatchFanout, stampBytes, Targets } from "../kv/index.js";
+import type { BenchCluster, Target, WatchFanoutOptions } from "../kv/index.js";
+import { apiStoreTimeoutMs, flagParsers, formatTable, machineInfo, machineLine, measureWatchFanout, printProblems, runTargets, stampBytes, Targets, writeRunFile } from "../kv/index.js";
 import { measureApiList } from "./list.js";
 import { benchPod } from "./pods.js";
 import type { ApiTargetResult } from "./results.js";
@@ -33,39 +29,29 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** "20s", "500ms", "1m" or bare seconds, in milliseconds. */
-function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!m) fail(`--${flag} takes a duration such as 10s or 500ms, not "${text}"`);
-  const n = Number(m[1]);
-  return m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
-}
+const { args: parseCommandLine, duration: parseDuration, count: parseCount } = flagParsers(fail);
 
-function parseCount(flag: string, text: string, min = 1): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) fail(`--${flag} takes an integer of at least ${min}, not "${text}"`);
-  return n;
-}
-
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    target: { type: "string", default: "both" },
-    duration: { type: "string", default: "10s" },
-    warmup: { type: "string", default: "3s" },
-    timeout: { type: "string", default: "10s" },
-    smoke: { type: "boolean", default: false },
-    watchers: { type: "string", default: "1000" },
-    rate: { type: "string" },
-    pods: { type: "string" },
-    workers: { type: "string", default: "2" },
-    "drain-timeout": { type: "string", default: "10s" },
-    streams: { type: "string", default: "10" },
-    "page-size": { type: "string", default: "500" },
-    clients: { type: "string", default: "1" },
-    "preload-concurrency": { type: "string", default: "32" },
-  },
-});
+const { values, positionals } = parseCommandLine(() =>
+  parseArgs({
+    allowPositionals: true,
+    options: {
+      target: { type: "string", default: "both" },
+      duration: { type: "string", default: "10s" },
+      warmup: { type: "string", default: "3s" },
+      timeout: { type: "string", default: "10s" },
+      smoke: { type: "boolean", default: false },
+      watchers: { type: "string", default: "1000" },
+      rate: { type: "string" },
+      pods: { type: "string" },
+      workers: { type: "string", default: "2" },
+      "drain-timeout": { type: "string", default: "10s" },
+      streams: { type: "string", default: "10" },
+      "page-size": { type: "string", default: "500" },
+      clients: { type: "string", default: "1" },
+      "preload-concurrency": { type: "string", default: "32" },
+    },
+  }),
+);
 
 function parseWorkload(name: string | undefined): ApiWorkload {
   if (name === undefined || !ApiWorkloads.includes(name as ApiWorkload)) fail(`name a workload: ${ApiWorkloads.join(", ")}`);
@@ -129,25 +115,7 @@ async function measure(target: Target, cluster: BenchCluster): Promise<ApiTarget
   }
 }
 
-function commandOutput(file: string, args: readonly string[]): string {
-  try {
-    return execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return "unknown";
-  }
-}
-
-const machine = {
-  cores: cpus().length,
-  cpuModel: cpus()[0]?.model ?? "unknown CPU",
-  node: process.version,
-  etcd: targets.includes("etcd") ? (commandOutput(etcdBinary, ["--version"]).split("\n")[0] ?? "unknown") : "not run",
-  raftplaneCommit: commandOutput("git", ["rev-parse", "--short", "HEAD"]),
-  // Other engineers edit the server while benches run: say whether the tree was clean.
-  raftplaneTreeDirty: commandOutput("git", ["status", "--porcelain"]) !== "",
-  loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
-  dataDir: "os.tmpdir() (same disk for both targets)",
-};
+const machine = machineInfo(targets.includes("etcd"));
 
 const flags = {
   workload,
@@ -165,54 +133,29 @@ const flags = {
   ...(workload === "api-list" ? { pods, pageSize, clients, preloadConcurrency } : {}),
 };
 
-const results: ApiTargetResult[] = [];
-const failures: { target: Target; error: string }[] = [];
-/** Members that ended during a run: a crash is a result too, so it is kept with the figures. */
-const memberExits: { target: Target; member: string; how: string; logTail: string }[] = [];
-for (const target of targets) {
-  const what = target === "raftplane" ? "3-replica raftplane server (KV member + API server each)" : "3-member etcd";
-  process.stderr.write(`bench ${workload}: starting a ${what} cluster\n`);
-  let cluster: BenchCluster | undefined;
-  try {
-    cluster = await BenchCluster.start(target, { apiServer: target === "raftplane" });
-    results.push(await measure(target, cluster));
-  } catch (err) {
-    process.stderr.write(`\nbench:api: ${target} failed: ${(err as Error).message}\n`);
-    failures.push({ target, error: (err as Error).message });
-  } finally {
-    for (const e of cluster?.exited() ?? []) {
-      process.stderr.write(`bench:api: ${target} member ${e.name} ${e.how} during the run; its log ends:\n${e.logTail}\n`);
-      memberExits.push({ target, member: e.name, how: e.how, logTail: e.logTail });
-    }
-    await cluster?.destroy();
-  }
-}
+const { results, failures, memberExits } = await runTargets<ApiTargetResult>(
+  "bench:api",
+  workload,
+  targets,
+  (target) => ({
+    what: target === "raftplane" ? "3-replica raftplane server (KV member + API server each)" : "3-member etcd",
+    options: { apiServer: target === "raftplane" },
+  }),
+  measure,
+);
 
 const variant = { "api-watch-fanout": `w${watchers}-r${rate}`, "api-write": `r${rate}`, "api-list": `p${pods}` }[workload];
 console.log(`\n### ${title()}\n`);
 const labels = workload === "api-watch-fanout" ? columnLabels : { raftplane: "raftplane API server" };
 console.log(formatTable(targets, results, workload === "api-watch-fanout" ? apiWatchFanoutRows() : workload === "api-write" ? apiWriteRows() : apiListRows(), labels));
-console.log(`\nmachine: ${machine.cores} × ${machine.cpuModel}, node ${machine.node}${targets.includes("etcd") ? `, ${machine.etcd}` : ""}, raftplane ${machine.raftplaneCommit}${machine.raftplaneTreeDirty ? " (uncommitted changes)" : ""}, load average at start ${machine.loadAverageAtStart.join(" ")}`);
+console.log(`\n${machineLine(machine)}`);
 console.log(`CPU figures are % of one core (the machine has ${machine.cores * 100} %); the client shares the machine with all three servers and with whatever else runs.`);
 if (workload === "api-watch-fanout") {
   console.log("Each raftplane process is a KV member and an API server; each watch is its own HTTP connection. The etcd peer multiplexes its watches over gRPC streams.");
   if (targets.length === 2) console.log("Ratios are raftplane ÷ etcd: above 1 is better for rates, worse for latencies, times and memory.");
 }
-for (const r of results) {
-  if (r.firstError) console.log(`${r.target} first error: ${r.firstError}`);
-  if (r.watch?.firstWatchError && r.watch.firstWatchError !== r.firstError) console.log(`${r.target} first watch error: ${r.watch.firstWatchError}`);
-}
-for (const f of failures) console.log(`${f.target} FAILED: ${f.error}`);
-for (const e of memberExits) console.log(`${e.target} member ${e.member} ${e.how} during the run (log tail on stderr and in the JSON)`);
-
-if (!smoke) {
-  const dir = fileURLToPath(new URL("../../../bench/results/", import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const date = new Date().toISOString().slice(0, 10);
-  const file = `${dir}${date}-${workload}-${variant}.json`;
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), variant, flags, machine, results, failures, memberExits }, null, 2)}\n`);
-  process.stderr.write(`results written to ${file}\n`);
-}
+printProblems(results, failures, memberExits);
+if (!smoke) writeRunFile(workload, variant, { flags, machine, results, failures, memberExits });
 process.exit(failures.length > 0 ? 1 : 0);
 
 function title(): string {

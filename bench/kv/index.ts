@@ -8,6 +8,8 @@ export { apiStoreTimeoutMs, BenchCluster, etcdBinary, Targets } from "./cluster.
 export type { ClusterMember, ClusterOptions, Target } from "./cluster.js";
 export { bucketCount, bucketOf, mergeInto, newHistogram, quantileMicros } from "./histogram.js";
 export { nonEmptyBuckets, summarize } from "./results.js";
+export { flagParsers, machineInfo, machineLine, printProblems, runTargets, writeRunFile } from "./run.js";
+export type { Machine, MemberExit, RunFailure } from "./run.js";
 export type { LatencySummary, MemberMemory, OperationResult, TargetResult, WatchResult } from "./results.js";
 export { cpuRows, formatTable, latencyRows } from "./table.js";
 export type { Row } from "./table.js";

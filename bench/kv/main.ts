@@ -1,14 +1,11 @@
-import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { Target } from "./cluster.js";
-import { BenchCluster, etcdBinary, Targets } from "./cluster.js";
+import type { BenchCluster, Target } from "./cluster.js";
+import { Targets } from "./cluster.js";
 import type { ClosedLoopOptions } from "./closed-loop.js";
 import { measureClosedLoop, preload } from "./closed-loop.js";
 import { measureMixed } from "./mixed.js";
 import type { TargetResult } from "./results.js";
+import { flagParsers, machineInfo, machineLine, printProblems, runTargets, writeRunFile } from "./run.js";
 import { formatTable, mixedRows, requestRows, watchFanoutRows } from "./table.js";
 import type { Row } from "./table.js";
 import { measureWatchFanout } from "./watch-fanout.js";
@@ -35,19 +32,7 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-/** "20s", "500ms", "1m" or bare seconds, in milliseconds. */
-function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!m) fail(`--${flag} takes a duration such as 20s or 500ms, not "${text}"`);
-  const n = Number(m[1]);
-  return m[2] === "ms" ? n : m[2] === "m" ? n * 60_000 : n * 1000;
-}
-
-function parseCount(flag: string, text: string, min = 1): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) fail(`--${flag} takes an integer of at least ${min}, not "${text}"`);
-  return n;
-}
+const { args: parseCommandLine, duration: parseDuration, count: parseCount } = flagParsers(fail);
 
 function parseMix(text: string): Record<MixedOperation, number> {
   const weights: Record<MixedOperation, number> = { update: 0, list: 0, keepalive: 0 };
@@ -62,31 +47,33 @@ function parseMix(text: string): Record<MixedOperation, number> {
   return weights;
 }
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    target: { type: "string", default: "both" },
-    duration: { type: "string", default: "20s" },
-    warmup: { type: "string", default: "3s" },
-    clients: { type: "string", default: "100" },
-    conns: { type: "string", default: "10" },
-    workers: { type: "string", default: "2" },
-    keyspace: { type: "string" },
-    consistency: { type: "string", default: "l" },
-    "value-size": { type: "string" },
-    timeout: { type: "string", default: "10s" },
-    smoke: { type: "boolean", default: false },
-    watchers: { type: "string" },
-    streams: { type: "string", default: "10" },
-    rate: { type: "string", default: "0" },
-    writers: { type: "string", default: "1" },
-    "drain-timeout": { type: "string", default: "10s" },
-    leases: { type: "string", default: "10" },
-    mix: { type: "string", default: "update:75,list:5,keepalive:20" },
-    "pods-per-namespace": { type: "string", default: "100" },
-    "list-limit": { type: "string", default: "100" },
-  },
-});
+const { values, positionals } = parseCommandLine(() =>
+  parseArgs({
+    allowPositionals: true,
+    options: {
+      target: { type: "string", default: "both" },
+      duration: { type: "string", default: "20s" },
+      warmup: { type: "string", default: "3s" },
+      clients: { type: "string", default: "100" },
+      conns: { type: "string", default: "10" },
+      workers: { type: "string", default: "2" },
+      keyspace: { type: "string" },
+      consistency: { type: "string", default: "l" },
+      "value-size": { type: "string" },
+      timeout: { type: "string", default: "10s" },
+      smoke: { type: "boolean", default: false },
+      watchers: { type: "string" },
+      streams: { type: "string", default: "10" },
+      rate: { type: "string", default: "0" },
+      writers: { type: "string", default: "1" },
+      "drain-timeout": { type: "string", default: "10s" },
+      leases: { type: "string", default: "10" },
+      mix: { type: "string", default: "update:75,list:5,keepalive:20" },
+      "pods-per-namespace": { type: "string", default: "100" },
+      "list-limit": { type: "string", default: "100" },
+    },
+  }),
+);
 
 const workload = positionals[0] as Workload | undefined;
 if (workload === undefined || !Workloads.includes(workload)) fail(`name a workload: ${Workloads.join(", ")}`);
@@ -163,25 +150,7 @@ async function measure(cluster: BenchCluster): Promise<TargetResult> {
   }
 }
 
-function commandOutput(file: string, args: readonly string[]): string {
-  try {
-    return execFileSync(file, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return "unknown";
-  }
-}
-
-const machine = {
-  cores: cpus().length,
-  cpuModel: cpus()[0]?.model ?? "unknown CPU",
-  node: process.version,
-  etcd: commandOutput(etcdBinary, ["--version"]).split("\n")[0] ?? "unknown",
-  raftplaneCommit: commandOutput("git", ["rev-parse", "--short", "HEAD"]),
-  // Other engineers edit the server while benches run: say whether the tree was clean.
-  raftplaneTreeDirty: commandOutput("git", ["status", "--porcelain"]) !== "",
-  loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
-  dataDir: "os.tmpdir() (same disk for both targets)",
-};
+const machine = machineInfo(true);
 
 const watching = workload === "watch-fanout" || workload === "mixed";
 const flags = {
@@ -206,27 +175,13 @@ const flags = {
   ...(workload === "mixed" ? { mix: weights, leases, podsPerNamespace, listLimit } : {}),
 };
 
-const results: TargetResult[] = [];
-const failures: { target: Target; error: string }[] = [];
-/** Members that ended during a run: a crash is a result too, so it is kept with the figures. */
-const memberExits: { target: Target; member: string; how: string; logTail: string }[] = [];
-for (const target of targets) {
-  process.stderr.write(`bench ${workload}: starting a 3-member ${target} cluster\n`);
-  let cluster: BenchCluster | undefined;
-  try {
-    cluster = await BenchCluster.start(target);
-    results.push(await measure(cluster));
-  } catch (err) {
-    process.stderr.write(`\nbench: ${target} failed: ${(err as Error).message}\n`);
-    failures.push({ target, error: (err as Error).message });
-  } finally {
-    for (const e of cluster?.exited() ?? []) {
-      process.stderr.write(`bench: ${target} member ${e.name} ${e.how} during the run; its log ends:\n${e.logTail}\n`);
-      memberExits.push({ target, member: e.name, how: e.how, logTail: e.logTail });
-    }
-    await cluster?.destroy();
-  }
-}
+const { results, failures, memberExits } = await runTargets<TargetResult>(
+  "bench",
+  workload,
+  targets,
+  (target) => ({ what: `3-member ${target}` }),
+  (_target, cluster) => measure(cluster),
+);
 
 const speed = rate > 0 ? `r${rate}` : `full${writers > 1 ? `-x${writers}` : ""}`;
 const variant =
@@ -235,24 +190,11 @@ const variant =
     : `${workload === "range" ? `${values.consistency}-` : ""}c${clients}-n${conns}${workload === "mixed" ? `-w${watchers}` : ""}`;
 console.log(`\n### ${title()}\n`);
 console.log(formatTable(targets, results, rows()));
-console.log(`\nmachine: ${machine.cores} × ${machine.cpuModel}, node ${machine.node}, ${machine.etcd}, raftplane ${machine.raftplaneCommit}${machine.raftplaneTreeDirty ? " (uncommitted changes)" : ""}, load average at start ${machine.loadAverageAtStart.join(" ")}`);
+console.log(`\n${machineLine(machine)}`);
 console.log(`CPU figures are % of one core (the machine has ${machine.cores * 100} %); the client shares the machine with all three members and with whatever else runs.`);
 if (watching) console.log("Ratios are raftplane ÷ etcd: above 1 is better for rates, worse for latencies, times and memory.");
-for (const r of results) {
-  if (r.firstError) console.log(`${r.target} first error: ${r.firstError}`);
-  if (r.watch?.firstWatchError && r.watch.firstWatchError !== r.firstError) console.log(`${r.target} first watch error: ${r.watch.firstWatchError}`);
-}
-for (const f of failures) console.log(`${f.target} FAILED: ${f.error}`);
-for (const e of memberExits) console.log(`${e.target} member ${e.member} ${e.how} during the run (log tail on stderr and in the JSON)`);
-
-if (!smoke) {
-  const dir = fileURLToPath(new URL("../../../bench/results/", import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  const date = new Date().toISOString().slice(0, 10);
-  const file = `${dir}${date}-${workload}-${variant}.json`;
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), variant, flags, machine, results, failures, memberExits }, null, 2)}\n`);
-  process.stderr.write(`results written to ${file}\n`);
-}
+printProblems(results, failures, memberExits);
+if (!smoke) writeRunFile(workload, variant, { flags, machine, results, failures, memberExits });
 process.exit(failures.length > 0 ? 1 : 0);
 
 function title(): string {
