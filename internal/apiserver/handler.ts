@@ -560,7 +560,15 @@ export class ApiHandler {
         filter: { namespace: r.namespace, labels: q.labels, fields: q.fields },
         encoder,
         sink: {
-          write: (frame) => res.write(frame),
+          // corked, the frames leave in one writev and are never copied: a chunk each, whose
+          // bytes stay shared with every other watcher of the event
+          write: (frames) => {
+            res.cork();
+            let ok = true;
+            for (const f of frames) ok = res.write(f);
+            res.uncork();
+            return ok;
+          },
           onDrain: (cb) => res.once("drain", cb),
           end: () => res.end(),
         },

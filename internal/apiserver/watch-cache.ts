@@ -52,8 +52,12 @@ export interface EventEncoder {
 
 /** Where a watcher's frames go (an HTTP response). */
 export interface WatchSink {
-  /** Queue a frame; false means the client is not keeping up: wait for onDrain. */
-  write(frame: Buffer): boolean;
+  /**
+   * Queue frames, in order, as one write where the transport can (their bytes are shared with
+   * other watchers: keep them, do not change them); false means the client is not keeping up:
+   * wait for onDrain.
+   */
+  write(frames: readonly Buffer[]): boolean;
   onDrain(callback: () => void): void;
   end(): void;
 }
@@ -139,7 +143,7 @@ class Ring {
   }
 }
 
-/** Frames written to a client in one write at most (a watcher catching up after a block). */
+/** Frames handed to a client's sink in one write at most (a watcher catching up after a block). */
 const maxFramesPerWrite = 256;
 
 /**
@@ -203,7 +207,7 @@ export class CacheWatcher {
     while (!this.closedFlag && !this.blocked && this.queue.length > 0) {
       const frames = this.queue.length <= maxFramesPerWrite ? this.queue : this.queue.slice(0, maxFramesPerWrite);
       this.queue = frames === this.queue ? [] : this.queue.slice(frames.length);
-      if (!this.sink.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames))) this.block();
+      if (!this.sink.write(frames)) this.block();
     }
   }
 
@@ -226,7 +230,7 @@ export class CacheWatcher {
     this.closedFlag = true;
     this.queue = [];
     this.cache.remove(this);
-    if (status !== undefined) this.sink.write(this.encoder.error(status));
+    if (status !== undefined) this.sink.write([this.encoder.error(status)]);
     this.sink.end();
   }
 }
