@@ -1,121 +1,21 @@
 /**
  * The e2e launcher: `raftplane server` replicas as child processes on free loopback ports
- * (modelled on test/integration/cluster.ts), each a KV member plus the API server, or API
+ * (processes and cleanup from test/integration/process.ts), each a KV member plus the API server, or API
  * servers on an external store (--datastore-endpoints). Temporary directories and processes
  * are removed however the test process ends.
  */
-import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ManagedProcess, freePorts, removeTempDir, sleep, tempDir } from "../integration/process.js";
+
+export { freePorts, hookProcessExit, ManagedProcess, sleep, tempDir } from "../integration/process.js";
 
 /** dist/test/e2e/cluster.js → dist/cmd/raftplane.js, the binary under test. */
 const binary = fileURLToPath(new URL("../../cmd/raftplane.js", import.meta.url));
 
-const liveProcesses = new Set<ChildProcess>();
-const liveDirs = new Set<string>();
-let exitHooked = false;
-
-/** Make sure nothing started here outlives the test process. */
-export function hookProcessExit(): void {
-  if (exitHooked) return;
-  exitHooked = true;
-  process.on("exit", () => {
-    for (const p of liveProcesses) p.kill("SIGKILL");
-    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
-  });
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    process.once(signal, () => process.exit(code));
-  }
-}
-
-/** A temporary directory removed at exit. */
-export function tempDir(prefix: string): string {
-  hookProcessExit();
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  liveDirs.add(dir);
-  return dir;
-}
-
-/** Loopback ports free right now, all distinct. */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => {
-      const s = createServer();
-      return new Promise<typeof s>((resolve, reject) => {
-        s.once("error", reject);
-        s.listen(0, "127.0.0.1", () => resolve(s));
-      });
-    }),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** A child process with its log file, started and stopped by the tests. */
-export class Managed {
-  crashed: string | undefined;
-  private child: ChildProcess | undefined;
-  private stopping = false;
-  private exited: Promise<void> = Promise.resolve();
-
-  constructor(
-    readonly name: string,
-    readonly logFile: string,
-    private readonly command: string,
-    private readonly args: readonly string[],
-  ) {}
-
-  get running(): boolean {
-    return this.child !== undefined;
-  }
-
-  spawn(): void {
-    if (this.child) throw new Error(`${this.name} is already running`);
-    const fd = openSync(this.logFile, "a");
-    writeSync(fd, `\n=== [test harness] starting ${this.name} at ${new Date().toISOString()}\n`);
-    const child = spawn(this.command, this.args, { stdio: ["ignore", fd, fd] });
-    closeSync(fd);
-    liveProcesses.add(child);
-    this.child = child;
-    this.stopping = false;
-    this.crashed = undefined;
-    this.exited = new Promise<void>((resolve) => {
-      child.once("exit", (code, sig) => {
-        liveProcesses.delete(child);
-        if (!this.stopping) this.crashed = sig ? `killed by ${sig}` : `exited with code ${code}`;
-        if (this.child === child) this.child = undefined;
-        resolve();
-      });
-    });
-  }
-
-  /** Send a signal and wait for the process to end (SIGKILL after graceMs). */
-  async signal(sig: NodeJS.Signals, graceMs = 10_000): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.stopping = true;
-    child.kill(sig);
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  logTail(lines = 30): string {
-    if (!existsSync(this.logFile)) return "(no log)";
-    return readFileSync(this.logFile, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
-  }
-}
-
 /** One `raftplane server` replica. */
-export class Replica extends Managed {
+export class Replica extends ManagedProcess {
   constructor(
     name: string,
     readonly apiPort: number,
@@ -281,7 +181,6 @@ export class ServerCluster {
 
   async destroy(): Promise<void> {
     await Promise.all(this.replicas.map((r) => r.signal("SIGKILL")));
-    rmSync(this.dir, { recursive: true, force: true });
-    liveDirs.delete(this.dir);
+    removeTempDir(this.dir);
   }
 }

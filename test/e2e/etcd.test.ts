@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, test } from "node:test";
-import { Managed, ServerCluster, freePorts, sleep, tempDir } from "./cluster.js";
+import { ManagedProcess, ServerCluster, freePorts, sleep, tempDir } from "./cluster.js";
 import type { KubectlResult } from "./kubectl.js";
 import { describeRun, kubectl, kubectlSkip } from "./kubectl.js";
 
@@ -27,7 +27,7 @@ function etcdSkip(): string | false {
 const skip = kubectlSkip() || etcdSkip();
 
 describe("kubectl against API servers on a real etcd 3.4", { skip }, () => {
-  let etcd: Managed;
+  let etcd: ManagedProcess;
   let cluster: ServerCluster;
   let home: string;
 
@@ -35,7 +35,7 @@ describe("kubectl against API servers on a real etcd 3.4", { skip }, () => {
     const dir = tempDir("raftplane-e2e-etcd-");
     home = join(dir, "home");
     const [client, peer, dead] = (await freePorts(3)) as [number, number, number];
-    etcd = new Managed("etcd", join(dir, "etcd.log"), etcdBinary, [
+    etcd = new ManagedProcess("etcd", join(dir, "etcd.log"), etcdBinary, [
       "--name", "e1",
       "--data-dir", join(dir, "e1.etcd"),
       "--listen-client-urls", `http://127.0.0.1:${client}`,

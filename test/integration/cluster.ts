@@ -1,14 +1,11 @@
-import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CtlResult } from "./etcdctl.js";
 import { describeRun, etcdctl } from "./etcdctl.js";
 import { EtcdGrpc, hexId } from "./grpc-client.js";
+import { freePorts, ManagedProcess, removeTempDir, sleep, tempDir } from "./process.js";
+
+export { freePorts } from "./process.js";
 
 /** dist/test/integration/cluster.js → dist/cmd/raftplane.js, the binary under test. */
 const binary = fileURLToPath(new URL("../../cmd/raftplane.js", import.meta.url));
@@ -40,69 +37,30 @@ const defaults: Required<ClusterOptions> = {
   readyTimeoutMs: 30_000,
 };
 
-// Everything started here is ended when the test process ends, however it ends: a failed
-// assertion, an uncaught error, or the runner's SIGTERM must not leave members running.
-const liveProcesses = new Set<ChildProcess>();
-const liveDirs = new Set<string>();
-let exitHooked = false;
-
-function hookProcessExit(): void {
-  if (exitHooked) return;
-  exitHooked = true;
-  process.on("exit", () => {
-    for (const p of liveProcesses) p.kill("SIGKILL");
-    for (const d of liveDirs) rmSync(d, { recursive: true, force: true });
-  });
-  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
-    process.once(signal, () => process.exit(code));
-  }
-}
-
-/** Loopback ports free right now, all distinct (held open together while picking). */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: n }, () => {
-      const s = createServer();
-      return new Promise<typeof s>((resolve, reject) => {
-        s.once("error", reject);
-        s.listen(0, "127.0.0.1", () => resolve(s));
-      });
-    }),
-  );
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** A member could not bind a port picked for it. */
 class PortTakenError extends Error {
   override readonly name = "PortTakenError";
 }
 
 /** One `raftplane kv` member: its ports, data directory, log file and (when running) process. */
-export class ClusterMember {
+export class ClusterMember extends ManagedProcess {
   /** The member id, learned from its first Status answer (0 until then). */
   id = 0;
   /** Set once the member is removed from the cluster; it is no longer started or waited for. */
   removed = false;
   /** After removeMember: whether the process stopped on its own, as etcd does. */
   exitedByItself = false;
-  /** How the process last ended, when it ended without the harness asking. */
-  crashed: string | undefined;
-  private child: ChildProcess | undefined;
-  private stopping = false;
-  private exited: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly name: string,
+    name: string,
     readonly clientPort: number,
     readonly peerPort: number,
     readonly dataDir: string,
-    readonly logFile: string,
-    private readonly flags: readonly string[],
-  ) {}
+    logFile: string,
+    flags: readonly string[],
+  ) {
+    super(name, logFile, process.execPath, [binary, "kv", ...flags]);
+  }
 
   /** For etcdctl's --endpoints, in the http:// form most guides use. */
   get endpoint(): string {
@@ -115,71 +73,6 @@ export class ClusterMember {
 
   get peerUrl(): string {
     return `http://127.0.0.1:${this.peerPort}`;
-  }
-
-  get running(): boolean {
-    return this.child !== undefined;
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  /** Start the process (again, on the same data directory), appending its output to the log. */
-  spawn(): void {
-    if (this.child) throw new Error(`${this.name} is already running`);
-    const fd = openSync(this.logFile, "a");
-    writeSync(fd, `\n=== [test harness] starting ${this.name} at ${new Date().toISOString()}\n`);
-    const child = spawn(process.execPath, [binary, "kv", ...this.flags], { stdio: ["ignore", fd, fd] });
-    closeSync(fd);
-    liveProcesses.add(child);
-    this.child = child;
-    this.stopping = false;
-    this.crashed = undefined;
-    this.exited = new Promise<void>((resolve) => {
-      child.once("exit", (code, sig) => {
-        liveProcesses.delete(child);
-        if (!this.stopping) this.crashed = sig ? `killed by ${sig}` : `exited with code ${code}`;
-        if (this.child === child) this.child = undefined;
-        resolve();
-      });
-    });
-  }
-
-  /** Send a signal and wait for the process to end (SIGKILL after graceMs). */
-  async signal(sig: NodeJS.Signals, graceMs = 10_000): Promise<void> {
-    const child = this.child;
-    if (!child) return;
-    this.stopping = true;
-    child.kill(sig);
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    await this.exited;
-    clearTimeout(timer);
-  }
-
-  /** Wait up to ms for the process to end by itself (an expected exit, not a crash). */
-  async exitsWithin(ms: number): Promise<boolean> {
-    if (!this.child) return true;
-    this.stopping = true;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    });
-    const ended = await Promise.race([this.exited.then(() => true), timedOut]);
-    clearTimeout(timer);
-    return ended;
-  }
-
-  /** The last lines of the member's log. */
-  logTail(lines = 40): string {
-    if (!existsSync(this.logFile)) return "(no log)";
-    const all = readFileSync(this.logFile, "utf8").trimEnd().split("\n");
-    return all.slice(-lines).join("\n");
-  }
-
-  /** The whole log, for tests that look for what a member reported. */
-  log(): string {
-    return existsSync(this.logFile) ? readFileSync(this.logFile, "utf8") : "";
   }
 }
 
@@ -219,10 +112,8 @@ export class Cluster {
   }
 
   private static async startOnce(options: ClusterOptions): Promise<Cluster> {
-    hookProcessExit();
     const o = { ...defaults, ...options };
-    const dir = mkdtempSync(join(tmpdir(), "raftplane-it-"));
-    liveDirs.add(dir);
+    const dir = tempDir("raftplane-it-");
     const cluster = new Cluster(dir, o);
     try {
       const ports = await freePorts(2 * o.size);
@@ -481,7 +372,6 @@ export class Cluster {
   async destroy(): Promise<void> {
     for (const name of [...this.clients.keys()]) this.dropClient(name);
     await Promise.all(this.members.map((m) => m.signal("SIGKILL")));
-    rmSync(this.dir, { recursive: true, force: true });
-    liveDirs.delete(this.dir);
+    removeTempDir(this.dir);
   }
 }
