@@ -19,6 +19,11 @@ export const apiFlags: readonly FlagSpec[] = [
     default: "400",
     help: "Non-mutating requests (watches and logs aside) served at once; more are answered 429 with Retry-After. 0 for no limit.",
   },
+  {
+    name: "kubelet-timeout",
+    default: "10000",
+    help: "Milliseconds pods/log waits for a node agent's connection and (unless following) its answer, as kube-apiserver's --kubelet-timeout.",
+  },
   { name: "max-mutating-requests-inflight", default: "200", help: "Mutating requests served at once; more are answered 429 with Retry-After. 0 for no limit." },
   {
     name: "datastore-compaction-interval",
@@ -75,6 +80,7 @@ export function parseServerConfig(argv: readonly string[], env: Readonly<Record<
     compactionIntervalMs: readInt(v, "datastore-compaction-interval", 0),
     maxRequestsInflight: readInt(v, "max-requests-inflight", 0),
     maxMutatingRequestsInflight: readInt(v, "max-mutating-requests-inflight", 0),
+    kubeletTimeoutMs: readInt(v, "kubelet-timeout", 1),
     logLevel: kv.logLevel,
     version: raftplaneVersion(),
   };

@@ -27,6 +27,8 @@ export interface ServerConfig {
   /** Short requests served at once before 429s (kube's flags of the same names); 0 no limit. */
   readonly maxRequestsInflight: number;
   readonly maxMutatingRequestsInflight: number;
+  /** How long pods/log waits for a node agent, in ms. */
+  readonly kubeletTimeoutMs: number;
   readonly logLevel: LogLevel;
   /** raftplane's version, for /version. */
   readonly version: string;
@@ -66,6 +68,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     compactionIntervalMs: config.compactionIntervalMs,
     maxRequestsInflight: config.maxRequestsInflight,
     maxMutatingRequestsInflight: config.maxMutatingRequestsInflight,
+    kubeletTimeoutMs: config.kubeletTimeoutMs,
   });
   let apiPort: number;
   try {
