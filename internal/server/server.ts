@@ -8,7 +8,9 @@ import type { KvConfig, KvMember } from "../kv/index.js";
 import { startKvMember } from "../kv/index.js";
 import type { LogLevel } from "../observability/index.js";
 import { createLogger } from "../observability/index.js";
+import type { KvBackend } from "../store/index.js";
 import { GrpcBackend, Store } from "../store/index.js";
+import { MemberBackend } from "./member-backend.js";
 
 export interface ServerConfig {
   /** The embedded KV member's configuration (unused with datastoreEndpoints). */
@@ -55,11 +57,16 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const logger = createLogger({ component: "apiserver", level: config.logLevel, bindings: { name: config.kv.name } });
   let member: KvMember | undefined;
   let endpoints = config.datastoreEndpoints;
+  let backend: KvBackend;
   if (endpoints.length === 0) {
+    // The member is in this process: its request path is called directly, not over loopback gRPC.
     member = await startKvMember(config.kv);
     endpoints = [localEndpoint(member, config.kv)];
+    backend = new MemberBackend(member, { requestTimeoutMs: config.storeRequestTimeoutMs });
+  } else {
+    backend = new GrpcBackend(endpoints, { requestTimeoutMs: config.storeRequestTimeoutMs, attemptTimeoutMs: Math.max(500, Math.floor(config.storeRequestTimeoutMs / 2)) });
   }
-  const store = new Store(new GrpcBackend(endpoints, { requestTimeoutMs: config.storeRequestTimeoutMs, attemptTimeoutMs: Math.max(500, Math.floor(config.storeRequestTimeoutMs / 2)) }));
+  const store = new Store(backend);
   const api = new ApiServer({
     store,
     logger,

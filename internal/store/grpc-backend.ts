@@ -94,8 +94,15 @@ function target(endpoint: string): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** An error worth trying another endpoint for. */
-function retriable(err: grpc.ServiceError, idempotent: boolean): boolean {
+/** The parts of an etcd gRPC error the store reads: its status code and etcd's message. */
+export interface EtcdStatus {
+  readonly code: number;
+  readonly details: string;
+  readonly message: string;
+}
+
+/** An error worth trying again (another endpoint, or after an election). */
+export function retriable(err: EtcdStatus, idempotent: boolean): boolean {
   if (err.code === grpc.status.UNAVAILABLE) {
     // "request timed out" means the request may have been applied: only reads retry it
     return idempotent || !/timed out/.test(err.details);
@@ -103,7 +110,8 @@ function retriable(err: grpc.ServiceError, idempotent: boolean): boolean {
   return idempotent && (err.code === grpc.status.DEADLINE_EXCEEDED || err.code === grpc.status.CANCELLED);
 }
 
-function translate(err: grpc.ServiceError, revision: number): Error {
+/** An etcd error as the store's own error class. */
+export function translate(err: EtcdStatus, revision: number): Error {
   const message = err.details || err.message;
   if (err.code === grpc.status.OUT_OF_RANGE && /compacted/.test(message)) return new RevisionCompactedError(0, revision, { cause: err });
   if (err.code === grpc.status.OUT_OF_RANGE && /future revision/.test(message)) return new FutureRevisionError(revision, { cause: err });

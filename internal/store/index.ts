@@ -17,9 +17,9 @@ export type {
 } from "./store.js";
 export { Compactor, compactRevisionKey } from "./compactor.js";
 export type { CompactorOptions } from "./compactor.js";
-export { GrpcBackend } from "./grpc-backend.js";
-export type { GrpcBackendOptions } from "./grpc-backend.js";
-export { MemoryBackend } from "./memory-backend.js";
+export { GrpcBackend, retriable as retriableEtcdError, translate as storeErrorOf } from "./grpc-backend.js";
+export type { EtcdStatus, GrpcBackendOptions } from "./grpc-backend.js";
+export { MemoryBackend, watchMvcc } from "./memory-backend.js";
 export { prefixEnd } from "./backend.js";
 export type {
   BackendEvent,

@@ -56,51 +56,68 @@ export class MemoryBackend implements KvBackend {
   }
 
   watch(req: BackendWatchRequest, handlers: BackendWatchHandlers): BackendWatch {
-    let over = false;
-    let watcher: Watcher | undefined;
-    const deliver = (responses: readonly WatchResponse[]): void => {
-      for (const r of responses) {
-        if (over) return;
-        if (r.canceled) {
-          over = true;
-          handlers.onCompacted(r.compactRevision);
-          return;
-        }
-        if (r.events.length > 0) handlers.onEvents(r.events, r.revision);
-        else handlers.onProgress(r.revision);
-      }
-    };
-    const drain = (w: Watcher): void => {
-      // deliver asynchronously, as a network would: writers are never re-entered
-      setImmediate(() => {
-        while (!over && w.pending) deliver(w.take());
-      });
-    };
-    setImmediate(() => {
-      if (this.closed || this.unavailable) {
-        over = true;
-        handlers.onError(new StoreUnavailableError("the in-memory store is unavailable", this.endpoints));
-        return;
-      }
-      watcher = this.mvcc.watch(req.key, req.rangeEnd, req.startRevision, { prevKv: true, onReady: drain });
-      drain(watcher);
-    });
-    return {
-      requestProgress: () => {
-        setImmediate(() => {
-          if (over || watcher === undefined) return;
-          if (!this.mvcc.watchHub.requestProgress(watcher)) return;
-          drain(watcher);
-        });
-      },
-      cancel: () => {
-        over = true;
-        watcher?.cancel();
-      },
-    };
+    return watchMvcc(this.mvcc, req, handlers, () =>
+      this.closed || this.unavailable ? new StoreUnavailableError("the in-memory store is unavailable", this.endpoints) : undefined,
+    );
   }
 
   async close(): Promise<void> {
     this.closed = true;
   }
+}
+
+/**
+ * A store watch on an mvcc store in this process (the in-memory backend's, or a KV member's):
+ * whole revisions in order, progress answers, and the compacted end, delivered on later turns
+ * as a network would, so that writers are never re-entered. `unavailable` says at the start
+ * whether the store can be watched at all.
+ */
+export function watchMvcc(
+  mvcc: MvccStore,
+  req: BackendWatchRequest,
+  handlers: BackendWatchHandlers,
+  unavailable: () => Error | undefined,
+): BackendWatch {
+  let over = false;
+  let watcher: Watcher | undefined;
+  const deliver = (responses: readonly WatchResponse[]): void => {
+    for (const r of responses) {
+      if (over) return;
+      if (r.canceled) {
+        over = true;
+        handlers.onCompacted(r.compactRevision);
+        return;
+      }
+      if (r.events.length > 0) handlers.onEvents(r.events, r.revision);
+      else handlers.onProgress(r.revision);
+    }
+  };
+  const drain = (w: Watcher): void => {
+    setImmediate(() => {
+      while (!over && w.pending) deliver(w.take());
+    });
+  };
+  setImmediate(() => {
+    const err = unavailable();
+    if (err !== undefined) {
+      over = true;
+      handlers.onError(err);
+      return;
+    }
+    watcher = mvcc.watch(req.key, req.rangeEnd, req.startRevision, { prevKv: true, onReady: drain });
+    drain(watcher);
+  });
+  return {
+    requestProgress: () => {
+      setImmediate(() => {
+        if (over || watcher === undefined) return;
+        if (!mvcc.watchHub.requestProgress(watcher)) return;
+        drain(watcher);
+      });
+    },
+    cancel: () => {
+      over = true;
+      watcher?.cancel();
+    },
+  };
 }
