@@ -9,8 +9,7 @@ import { accessSync, constants } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, test } from "node:test";
 import { ManagedProcess, ServerCluster, freePorts, sleep, tempDir } from "./cluster.js";
-import type { KubectlResult } from "./kubectl.js";
-import { describeRun, kubectl, kubectlSkip } from "./kubectl.js";
+import { kubectlOn, kubectlSkip } from "./kubectl.js";
 
 const etcdBinary = "/usr/bin/etcd";
 
@@ -72,13 +71,7 @@ describe("kubectl against API servers on a real etcd 3.4", { skip }, () => {
     }
   });
 
-  const run = (replica: string, args: string[], input?: string): Promise<KubectlResult> =>
-    kubectl(args, { kubeconfig: cluster.kubeconfig(replica), home, ...(input === undefined ? {} : { input }) });
-  const k = async (replica: string, args: string[], input?: string): Promise<string> => {
-    const r = await run(replica, args, input);
-    assert.equal(r.code, 0, describeRun(args, r));
-    return r.stdout;
-  };
+  const { run, k } = kubectlOn(() => ({ cluster, home }));
 
   const doc = (image: string): string => `
 apiVersion: apps/v1

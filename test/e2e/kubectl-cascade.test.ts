@@ -7,8 +7,7 @@
 import assert from "node:assert/strict";
 import { after, afterEach, before, describe, test } from "node:test";
 import { ServerCluster, sleep, tempDir } from "./cluster.js";
-import type { KubectlResult } from "./kubectl.js";
-import { describeRun, kubectl, kubectlSkip } from "./kubectl.js";
+import { describeRun, kubectlOn, kubectlSkip } from "./kubectl.js";
 
 const skip = kubectlSkip();
 
@@ -74,14 +73,7 @@ describe("kubectl delete --cascade against a 3-replica cluster", { skip }, () =>
     if ((t as { passed?: boolean }).passed === false) cluster.printLogTails(`test "${t.name}" failed`);
   });
 
-  const run = (replica: string, args: string[], input?: string): Promise<KubectlResult> =>
-    kubectl(args, { kubeconfig: cluster.kubeconfig(replica), home, ...(input === undefined ? {} : { input }) });
-
-  const k = async (replica: string, args: string[], input?: string): Promise<string> => {
-    const r = await run(replica, args, input);
-    assert.equal(r.code, 0, describeRun(args, r));
-    return r.stdout;
-  };
+  const { run, k } = kubectlOn(() => ({ cluster, home }));
 
   const get = async (replica: string, what: string): Promise<Meta | undefined> => {
     const r = await run(replica, ["get", what, "-o", "json"]);

@@ -12,8 +12,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, afterEach, before, describe, test } from "node:test";
 import { ServerCluster, freePorts, sleep, tempDir } from "./cluster.js";
-import type { KubectlResult } from "./kubectl.js";
-import { describeRun, kubectl, kubectlSkip } from "./kubectl.js";
+import { describeRun, kubectlOn, kubectlSkip } from "./kubectl.js";
 
 const skip = kubectlSkip();
 
@@ -113,14 +112,7 @@ describe("kubectl logs against a 3-replica cluster", { skip }, () => {
     if ((t as { passed?: boolean }).passed === false) cluster.printLogTails(`test "${t.name}" failed`);
   });
 
-  const run = (replica: string, args: string[], input?: string): Promise<KubectlResult> =>
-    kubectl(args, { kubeconfig: cluster.kubeconfig(replica), home, ...(input === undefined ? {} : { input }) });
-
-  const k = async (replica: string, args: string[], input?: string): Promise<string> => {
-    const r = await run(replica, args, input);
-    assert.equal(r.code, 0, describeRun(args, r));
-    return r.stdout;
-  };
+  const { run, k } = kubectlOn(() => ({ cluster, home }));
 
   /** kubectl through s3 that must fail; returns its stderr. */
   const fails = async (args: string[]): Promise<string> => {

@@ -9,8 +9,7 @@ import { spawn } from "node:child_process";
 import { after, afterEach, before, describe, test } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { ServerCluster, sleep, tempDir } from "./cluster.js";
-import type { KubectlResult } from "./kubectl.js";
-import { describeRun, kubectl, kubectlSkip } from "./kubectl.js";
+import { describeRun, kubectlOn, kubectlSkip } from "./kubectl.js";
 
 const skip = kubectlSkip();
 
@@ -78,15 +77,7 @@ describe("kubectl against a 3-replica cluster", { skip }, () => {
     if ((t as { passed?: boolean }).passed === false) cluster.printLogTails(`test "${t.name}" failed`);
   });
 
-  const run = (replica: string, args: string[], input?: string): Promise<KubectlResult> =>
-    kubectl(args, { kubeconfig: cluster.kubeconfig(replica), home, ...(input === undefined ? {} : { input }) });
-
-  /** kubectl through one replica; fails the test unless it exits 0. Returns stdout. */
-  const k = async (replica: string, args: string[], input?: string): Promise<string> => {
-    const r = await run(replica, args, input);
-    assert.equal(r.code, 0, describeRun(args, r));
-    return r.stdout;
-  };
+  const { run, k } = kubectlOn(() => ({ cluster, home }));
 
   test("apply -f creates a Deployment, a Service and a ConfigMap", async () => {
     const out = await k("s1", ["apply", "-f", "-"], manifest("nginx:1.26", '{name: A, value: "1"}'));

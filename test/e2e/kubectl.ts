@@ -1,4 +1,5 @@
 /** Running the real kubectl in tests: finding it, and running it with a timeout. */
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { run } from "../integration/run.js";
 import type { RunResult } from "../integration/run.js";
@@ -46,4 +47,29 @@ export function kubectl(args: readonly string[], opts: KubectlOptions): Promise<
 
 export function describeRun(args: readonly string[], r: KubectlResult): string {
   return `kubectl ${args.join(" ")}: exit ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`;
+}
+
+/** kubectl through the replicas of a running cluster (see kubectlOn). */
+export interface KubectlOn {
+  /** Run kubectl against one replica; never throws for a failed command. */
+  run(replica: string, args: string[], input?: string): Promise<KubectlResult>;
+  /** kubectl against one replica; fails the test unless it exits 0. Returns stdout. */
+  k(replica: string, args: string[], input?: string): Promise<string>;
+}
+
+/**
+ * kubectl bound to a cluster and a HOME, both read when a command runs (tests create them in
+ * before(), after the functions are made).
+ */
+export function kubectlOn(where: () => { readonly cluster: { kubeconfig(replica: string): string }; readonly home: string }): KubectlOn {
+  const run = (replica: string, args: string[], input?: string): Promise<KubectlResult> => {
+    const { cluster, home } = where();
+    return kubectl(args, { kubeconfig: cluster.kubeconfig(replica), home, ...(input === undefined ? {} : { input }) });
+  };
+  const k = async (replica: string, args: string[], input?: string): Promise<string> => {
+    const r = await run(replica, args, input);
+    assert.equal(r.code, 0, describeRun(args, r));
+    return r.stdout;
+  };
+  return { run, k };
 }
