@@ -450,8 +450,8 @@ export class WatchCache {
     this.objects.delete(e.key);
     this.sortedKeys = undefined;
     if (prev === undefined) return undefined;
-    const last = structuredClone(prev.object);
-    metadataOf(last)["resourceVersion"] = String(e.revision);
+    // cached objects are never changed: a shallow copy with new metadata is the deleted state
+    const last = { ...prev.object, metadata: { ...metadataOf(prev.object), resourceVersion: String(e.revision) } };
     return { type: "DELETED", object: cachedObject(e.key, last, e.revision), prev, rv: e.revision, frames: new Map() };
   }
 
@@ -471,18 +471,17 @@ export class WatchCache {
     if (applied > 0) this.changed();
   }
 
-  private candidates(e: CacheEvent): Iterable<CacheWatcher> {
-    if (this.byNode.size === 0) return this.unindexed;
-    const out = new Set(this.unindexed);
-    for (const node of [e.object.nodeName, e.prev?.nodeName]) {
-      if (node === undefined) continue;
-      for (const w of this.byNode.get(node) ?? []) out.add(w);
-    }
-    return out;
-  }
-
+  /**
+   * Every watcher that may see the event, once: each watcher is in exactly one set (unindexed,
+   * or its node's), so the sets are walked in turn, the old node's only when the pod moved.
+   */
   private dispatch(e: CacheEvent): void {
-    for (const w of this.candidates(e)) this.deliver(w, e);
+    for (const w of this.unindexed) this.deliver(w, e);
+    if (this.byNode.size === 0) return;
+    const node = e.object.nodeName;
+    const before = e.prev?.nodeName;
+    if (node !== undefined) for (const w of this.byNode.get(node) ?? []) this.deliver(w, e);
+    if (before !== undefined && before !== node) for (const w of this.byNode.get(before) ?? []) this.deliver(w, e);
   }
 
   /** The type a watcher sees an event as: objects entering or leaving its filter are ADDED or DELETED. */
