@@ -72,15 +72,3 @@ export interface KvBackend {
   watch(req: BackendWatchRequest, handlers: BackendWatchHandlers): BackendWatch;
   close(): Promise<void>;
 }
-
-/** The range end that covers every key starting with prefix (etcd's GetPrefixRangeEnd). */
-export function prefixEnd(prefix: Uint8Array): Uint8Array {
-  const end = new Uint8Array(prefix);
-  for (let i = end.length - 1; i >= 0; i--) {
-    if ((end[i] as number) < 0xff) {
-      end[i] = (end[i] as number) + 1;
-      return end.subarray(0, i + 1);
-    }
-  }
-  return new Uint8Array([0]);
-}

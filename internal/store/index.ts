@@ -20,7 +20,6 @@ export type { CompactorOptions } from "./compactor.js";
 export { GrpcBackend, retriable as retriableEtcdError, translate as storeErrorOf } from "./grpc-backend.js";
 export type { EtcdStatus, GrpcBackendOptions } from "./grpc-backend.js";
 export { MemoryBackend, watchMvcc } from "./memory-backend.js";
-export { prefixEnd } from "./backend.js";
 export type {
   BackendEvent,
   BackendKeyValue,

@@ -4,9 +4,8 @@
  * revision. One implementation over any etcd v3 backend: a gRPC endpoint list (raftplane's
  * members or etcd itself) or internal/mvcc in memory.
  */
-import { CompareResult, CompareTarget } from "../mvcc/index.js";
+import { CompareResult, CompareTarget, prefixEnd } from "../mvcc/index.js";
 import type { BackendEvent, BackendKeyValue, BackendRange, KvBackend } from "./backend.js";
-import { prefixEnd } from "./backend.js";
 import type { CompactorOptions } from "./compactor.js";
 import { Compactor } from "./compactor.js";
 import { RevisionCompactedError } from "./errors.js";
