@@ -1,7 +1,7 @@
 /**
  * One control-plane replica (`raftplane server`): a KV member (or an external etcd-API store
- * named by --datastore-endpoints) and the API server on top of it. The API server reaches the
- * store over gRPC either way, as it would reach etcd.
+ * named by --datastore-endpoints) and the API server on top of it. The API server reaches an
+ * external store over gRPC, as it would reach etcd, and the embedded member in process.
  */
 import { ApiServer } from "../apiserver/index.js";
 import type { KvConfig, KvMember } from "../kv/index.js";
@@ -46,22 +46,14 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** A client URL of the local member that this process can dial: its bound port on loopback if it listens on all addresses. */
-function localEndpoint(member: KvMember, config: KvConfig): string {
-  const url = new URL(config.listenClientUrls[0] ?? "http://127.0.0.1:2379");
-  const host = url.hostname === "0.0.0.0" || url.hostname === "" ? "127.0.0.1" : url.hostname === "[::]" ? "[::1]" : url.hostname;
-  return `http://${host}:${member.clientPorts[0] ?? url.port}`;
-}
-
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const logger = createLogger({ component: "apiserver", level: config.logLevel, bindings: { name: config.kv.name } });
   let member: KvMember | undefined;
-  let endpoints = config.datastoreEndpoints;
+  const endpoints = config.datastoreEndpoints;
   let backend: KvBackend;
   if (endpoints.length === 0) {
     // The member is in this process: its request path is called directly, not over loopback gRPC.
     member = await startKvMember(config.kv);
-    endpoints = [localEndpoint(member, config.kv)];
     backend = new MemberBackend(member, { requestTimeoutMs: config.storeRequestTimeoutMs });
   } else {
     backend = new GrpcBackend(endpoints, { requestTimeoutMs: config.storeRequestTimeoutMs, attemptTimeoutMs: Math.max(500, Math.floor(config.storeRequestTimeoutMs / 2)) });
@@ -86,7 +78,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     await member?.stop();
     throw err;
   }
-  logger.info({ store: endpoints, embedded: member !== undefined }, "replica serving");
+  logger.info({ store: backend.endpoints, embedded: member !== undefined }, "replica serving");
   return {
     apiPort,
     member,
