@@ -8,7 +8,7 @@ export { ServerContext } from "./context.js";
 export type { Limits, ResponseHeader } from "./context.js";
 export { KvStateMachine, AlarmAction, AlarmType, encodeInternalRequest, encodeMemberContext } from "./state.js";
 export type { AlarmMember, InternalRequest, MemberContextFields } from "./state.js";
-export { kvService, unary } from "./kv-service.js";
+export { kvCompact, kvRange, kvService, kvTxn, unary } from "./kv-service.js";
 export { watchService } from "./watch-service.js";
 export { leaseService } from "./lease-service.js";
 export { clusterService } from "./cluster-service.js";

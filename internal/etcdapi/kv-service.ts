@@ -6,6 +6,7 @@ import type {
   PutRequest,
   PutResponse,
   RangeRequest,
+  RangeResponse,
   TxnRequest,
   TxnResponse,
 } from "../mvcc/index.js";
@@ -48,14 +49,37 @@ function writeCost(req: { key?: Uint8Array; value?: Uint8Array }): number {
   return (req.key?.length ?? 0) + (req.value?.length ?? 0) + 64;
 }
 
-/** etcdserverpb.KV: reads are served locally after ReadIndex (or at once if serializable). */
+/** etcd's Range on this member: after ReadIndex unless serializable. */
+export async function kvRange(ctx: ServerContext, req: RangeRequest): Promise<RangeResponse> {
+  validateRangeRequest(req);
+  if (req.serializable !== true) await ctx.linearizableRead();
+  return ctx.sm.store.range(req);
+}
+
+/** etcd's Txn on this member: a read-only one is served locally (after ReadIndex unless serializable), a write is proposed. */
+export async function kvTxn(ctx: ServerContext, req: TxnRequest): Promise<TxnResponse> {
+  validateTxnRequest(req, ctx.limits.maxTxnOps);
+  if (readOnly(req)) {
+    if (!serializableOnly(req)) await ctx.linearizableRead();
+    return ctx.sm.store.txn(req);
+  }
+  await ctx.checkQuota(64);
+  return (await ctx.propose({ request: "txn", txn: req })) as TxnResponse;
+}
+
+/** etcd's Compact, through raft. */
+export async function kvCompact(ctx: ServerContext, revision: number): Promise<CompactResponse> {
+  return (await ctx.propose({ request: "compaction", compaction: { revision } })) as CompactResponse;
+}
+
+/**
+ * etcdserverpb.KV: reads are served locally after ReadIndex (or at once if serializable). The
+ * request functions above are also what an API server in the same process calls.
+ */
 export function kvService(ctx: ServerContext): UntypedServiceImplementation {
-  const store = ctx.sm.store;
   return {
     Range: unary<RangeRequest>(async (req) => {
-      validateRangeRequest(req);
-      if (req.serializable !== true) await ctx.linearizableRead();
-      const res = store.range(req);
+      const res = await kvRange(ctx, req);
       return { header: ctx.header(res.revision), kvs: res.kvs, more: res.more, count: res.count };
     }),
     Put: unary<PutRequest>(async (req) => {
@@ -70,19 +94,11 @@ export function kvService(ctx: ServerContext): UntypedServiceImplementation {
       return { header: ctx.header(res.revision), deleted: res.deleted, prevKvs: res.prevKvs };
     }),
     Txn: unary<TxnRequest>(async (req) => {
-      validateTxnRequest(req, ctx.limits.maxTxnOps);
-      let res: TxnResponse;
-      if (readOnly(req)) {
-        if (!serializableOnly(req)) await ctx.linearizableRead();
-        res = store.txn(req);
-      } else {
-        await ctx.checkQuota(64);
-        res = (await ctx.propose({ request: "txn", txn: req })) as TxnResponse;
-      }
+      const res = await kvTxn(ctx, req);
       return { header: ctx.header(res.revision), succeeded: res.succeeded, responses: res.responses };
     }),
     Compact: unary<{ revision?: number; physical?: boolean }>(async (req) => {
-      const res = (await ctx.propose({ request: "compaction", compaction: { revision: req.revision ?? 0 } })) as CompactResponse;
+      const res = await kvCompact(ctx, req.revision ?? 0);
       return { header: ctx.header(res.revision) };
     }),
   };

@@ -1,14 +1,13 @@
 /**
  * The store's backend for an API server whose KV member runs in the same process: the member's
- * own request path (validation, ReadIndex, quota, raft proposals) called directly, instead of
+ * own request functions (etcdapi's kvRange, kvTxn, kvCompact) called directly, instead of
  * through a gRPC client, HTTP/2 on loopback and the member's gRPC server. Errors take etcd's
  * gRPC form first and then the store's, exactly as they would over the wire, and the same
  * deadline and retry rules as GrpcBackend apply, so the API answers alike either way.
  */
-import { toServiceError } from "../etcdapi/index.js";
+import { kvCompact, kvRange, kvTxn, toServiceError } from "../etcdapi/index.js";
 import type { KvMember } from "../kv/index.js";
-import type { RangeRequest, TxnRequest, TxnResponse } from "../mvcc/index.js";
-import { validateRangeRequest, validateTxnRequest } from "../mvcc/index.js";
+import type { RangeRequest, TxnRequest } from "../mvcc/index.js";
 import type { BackendRange, BackendTxn, BackendWatch, BackendWatchHandlers, BackendWatchRequest, EtcdStatus, KvBackend } from "../store/index.js";
 import { retriableEtcdError, storeErrorOf, StoreUnavailableError, watchMvcc } from "../store/index.js";
 
@@ -18,11 +17,6 @@ export interface MemberBackendOptions {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Whether a txn only reads (then it is served after ReadIndex, not proposed), as kv-service. */
-function readOnly(txn: TxnRequest): boolean {
-  return [...(txn.success ?? []), ...(txn.failure ?? [])].every((op) => "requestRange" in op || ("requestTxn" in op && readOnly(op.requestTxn)));
-}
 
 const timedOut = Symbol("timed out");
 
@@ -79,12 +73,9 @@ export class MemberBackend implements KvBackend {
   }
 
   range(req: RangeRequest): Promise<BackendRange> {
-    const ctx = this.member.server.ctx;
     return this.call(
       async () => {
-        validateRangeRequest(req);
-        if (req.serializable !== true) await ctx.linearizableRead();
-        const r = ctx.sm.store.range(req);
+        const r = await kvRange(this.member.server.ctx, req);
         return { kvs: r.kvs, more: r.more, count: r.count, revision: r.revision };
       },
       true,
@@ -93,17 +84,8 @@ export class MemberBackend implements KvBackend {
   }
 
   txn(req: TxnRequest, idempotent: boolean): Promise<BackendTxn> {
-    const ctx = this.member.server.ctx;
     return this.call(async () => {
-      validateTxnRequest(req, ctx.limits.maxTxnOps);
-      let r: TxnResponse;
-      if (readOnly(req)) {
-        await ctx.linearizableRead();
-        r = ctx.sm.store.txn(req);
-      } else {
-        await ctx.checkQuota(64);
-        r = (await ctx.propose({ request: "txn", txn: req })) as TxnResponse;
-      }
+      const r = await kvTxn(this.member.server.ctx, req);
       const ranges: BackendRange[] = [];
       for (const op of r.responses) {
         if ("responseRange" in op) ranges.push({ ...op.responseRange });
@@ -113,8 +95,7 @@ export class MemberBackend implements KvBackend {
   }
 
   async compact(revision: number): Promise<void> {
-    const ctx = this.member.server.ctx;
-    await this.call(() => ctx.propose({ request: "compaction", compaction: { revision } }), true, revision);
+    await this.call(() => kvCompact(this.member.server.ctx, revision), true, revision);
   }
 
   watch(req: BackendWatchRequest, handlers: BackendWatchHandlers): BackendWatch {
