@@ -29,8 +29,8 @@ export interface CacheEvent {
   /** The state before (MODIFIED, DELETED). */
   readonly prev: CachedObject | undefined;
   readonly rv: number;
-  /** Encoded frames by delivered type and encoding: each built once and shared. */
-  readonly frames: Map<string, Buffer>;
+  /** Encoded frames by encoding, then delivered type: each built once and shared. */
+  readonly frames: Map<string, Map<WatchEventType, Buffer>>;
 }
 
 /** What a watcher wants to see. */
@@ -498,12 +498,14 @@ export class WatchCache {
   }
 
   private frame(e: CacheEvent, type: WatchEventType, encoder: EventEncoder): Buffer {
-    const key = `${type}|${encoder.key}`;
-    let f = e.frames.get(key);
+    // two map lookups, no key built per watcher: this runs for every watcher of every event
+    let byType = e.frames.get(encoder.key);
+    if (byType === undefined) e.frames.set(encoder.key, (byType = new Map()));
+    let f = byType.get(type);
     if (f === undefined) {
       f = encoder.encode(type, e.object);
       this.stats.encodings++;
-      e.frames.set(key, f);
+      byType.set(type, f);
     }
     return f;
   }
