@@ -108,8 +108,9 @@ export class GarbageCollector {
 
   /** The owner is gone from the store: collect its dependents (in the background). */
   collect(resource: ResourceInfo, owner: JsonObject): void {
-    if (this.dependents(owner, resource.namespaced).length === 0) return;
-    this.background(this.deleteDependents(resource, owner, "dangling"), "deleting dependents failed");
+    const found = this.dependents(owner, resource.namespaced);
+    if (found.length === 0) return;
+    this.background(this.deleteDependents(resource, owner, "dangling", found), "deleting dependents failed");
   }
 
   /** The owner now carries `foregroundDeletion`: delete its dependents, then remove the finalizer. */
@@ -193,10 +194,15 @@ export class GarbageCollector {
    * kube's attemptToDeleteItem for each dependent of an owner that is gone (dangling) or being
    * deleted in the foreground: dependents already being deleted are left to it.
    */
-  private async deleteDependents(resource: ResourceInfo, owner: JsonObject, state: OwnerState): Promise<void> {
+  private async deleteDependents(
+    resource: ResourceInfo,
+    owner: JsonObject,
+    state: OwnerState,
+    found: readonly Dependent[] = this.dependents(owner, resource.namespaced),
+  ): Promise<void> {
     const uid = uidOf(owner);
     await Promise.all(
-      this.dependents(owner, resource.namespaced).map(async (d) => {
+      found.map(async (d) => {
         if (metadataOf(d.object)["deletionTimestamp"] !== undefined) return;
         const refs = ownerReferencesOf(d.object);
         const states = await Promise.all(refs.map((r) => (r["uid"] === uid ? state : this.ownerState(d, r))));
