@@ -71,6 +71,8 @@ export function rawSink<Req, Res>(call: ServerDuplexStream<Req, Res>, onDrain: (
     },
     flush() {
       if (queue.length === 0) return true;
+      // One copy into one buffer, not a corked write per piece: a watch message is a few hundred
+      // bytes, and a Writable.write costs far more than copying them.
       const out = Buffer.allocUnsafe(bytes);
       let at = 0;
       for (let i = 0; i < queue.length; i += 2) {
