@@ -19,7 +19,7 @@ import type { ResourceInfo } from "../api/index.js";
 import { resourceForKind, storageKey } from "../api/index.js";
 import type { Logger } from "../observability/index.js";
 import type { JsonObject } from "./json.js";
-import { isObject } from "./json.js";
+import { isObject, stringOr } from "./json.js";
 import { metadataOf } from "./objects.js";
 import type { WatchCache } from "./watch-cache.js";
 
@@ -52,12 +52,9 @@ export interface Dependent {
   readonly object: JsonObject;
 }
 
-function str(value: unknown): string {
-  return typeof value === "string" ? value : "";
-}
 
 export function uidOf(obj: JsonObject): string {
-  return str(metadataOf(obj)["uid"]);
+  return stringOr(metadataOf(obj)["uid"]);
 }
 
 export function finalizersOf(obj: JsonObject): string[] {
@@ -78,7 +75,7 @@ export function ownerReferencesOf(obj: JsonObject): JsonObject[] {
 
 function keyOf(resource: ResourceInfo, obj: JsonObject): string {
   const meta = metadataOf(obj);
-  return storageKey(resource, resource.namespaced ? str(meta["namespace"]) : undefined, str(meta["name"]));
+  return storageKey(resource, resource.namespaced ? stringOr(meta["namespace"]) : undefined, stringOr(meta["name"]));
 }
 
 export class GarbageCollector {
@@ -94,7 +91,7 @@ export class GarbageCollector {
   /** Objects whose ownerReferences name this owner's uid, from the caches (same namespace, or any for cluster-scoped owners). */
   dependents(owner: JsonObject, namespaced: boolean): Dependent[] {
     const uid = uidOf(owner);
-    const ns = str(metadataOf(owner)["namespace"]);
+    const ns = stringOr(metadataOf(owner)["namespace"]);
     const out: Dependent[] = [];
     if (uid === "") return out;
     for (const cache of this.deps.caches.values()) {
@@ -176,7 +173,7 @@ export class GarbageCollector {
     if (this.stopped) return undefined;
     const cache = this.deps.caches.get(resource.plural);
     // the cache is to have seen the write that added the finalizer before it can tell
-    const rv = Number(str(metadataOf(owner)["resourceVersion"]));
+    const rv = Number(stringOr(metadataOf(owner)["resourceVersion"]));
     if (cache !== undefined && rv > cache.resourceVersion) await cache.waitFresh(rv).catch(() => undefined);
     const live = cache?.get(keyOf(resource, owner))?.object ?? (await this.deps.ops.read(resource, keyOf(resource, owner)));
     if (live === undefined || uidOf(live) !== uidOf(owner) || !finalizersOf(live).includes(finalizer)) return undefined;
@@ -225,16 +222,16 @@ export class GarbageCollector {
   private async ownerState(dependent: Dependent, ref: JsonObject): Promise<OwnerState> {
     let resource: ResourceInfo;
     try {
-      resource = resourceForKind(str(ref["kind"]));
+      resource = resourceForKind(stringOr(ref["kind"]));
     } catch {
       return "solid";
     }
-    const apiVersion = str(ref["apiVersion"]);
+    const apiVersion = stringOr(ref["apiVersion"]);
     const group = apiVersion.includes("/") ? apiVersion.slice(0, apiVersion.indexOf("/")) : "";
     if (group !== resource.group) return "solid";
-    const ns = str(metadataOf(dependent.object)["namespace"]);
+    const ns = stringOr(metadataOf(dependent.object)["namespace"]);
     if (resource.namespaced && ns === "") return "solid";
-    const owner = await this.deps.ops.read(resource, storageKey(resource, resource.namespaced ? ns : undefined, str(ref["name"])));
+    const owner = await this.deps.ops.read(resource, storageKey(resource, resource.namespaced ? ns : undefined, stringOr(ref["name"])));
     if (owner === undefined || uidOf(owner) !== ref["uid"]) return "dangling";
     if (metadataOf(owner)["deletionTimestamp"] !== undefined && finalizersOf(owner).includes(foregroundFinalizer)) return "waitingForDependentsDeletion";
     return "solid";

@@ -15,6 +15,7 @@ import type { Output } from "./negotiate.js";
 import { bodyIsYaml, negotiateOutput, patchTypeOf, tableContentType } from "./negotiate.js";
 import { jsonOf } from "./objects.js";
 import type { FieldValidation, ListQuery, ListResult, RequestScope, Rest } from "./rest.js";
+import { parseResourceVersion } from "./rest.js";
 import type { FieldRequirement } from "./selectors.js";
 import { parseFieldSelector, parseLabelSelector } from "./selectors.js";
 import type { ApiError } from "./status.js";
@@ -532,15 +533,9 @@ export class ApiHandler {
   private async watch(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, r: ResourceRequest, output: Output): Promise<void> {
     const rest = this.o.rest;
     const q = this.listQuery(query, r);
-    const cache = rest.cache(r.resource);
-    await cache.waitReady(10_000);
     const rvRaw = q.resourceVersion ?? "";
-    let fromRv: number | undefined;
-    if (rvRaw !== "" && rvRaw !== "0") {
-      if (!/^\d+$/.test(rvRaw)) throw errors.badRequest(`invalid resourceVersion: ${JSON.stringify(rvRaw)} is not a resource version`);
-      fromRv = Number(rvRaw);
-      await cache.waitFresh(fromRv);
-    }
+    const fromRv = rvRaw === "" || rvRaw === "0" ? undefined : parseResourceVersion(rvRaw);
+    const cache = await rest.freshCache(r.resource, fromRv ?? 0);
     const sendInitialEvents = boolParam(query, "sendInitialEvents") === true;
     const allowBookmarks = boolParam(query, "allowWatchBookmarks") === true;
     if (output.kind === "yaml" || output.kind === "partial") throw errors.notAcceptable(["application/json", tableContentType]);

@@ -2,6 +2,11 @@
 
 export type JsonObject = Record<string, unknown>;
 
+/** A string value, or the fallback for anything else. */
+export function stringOr(value: unknown, fallback = ""): string {
+  return typeof value === "string" ? value : fallback;
+}
+
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -17,8 +17,8 @@ import { request } from "node:http";
 import type { FieldError } from "../api/index.js";
 import { FieldErrorType } from "../api/index.js";
 import type { JsonObject } from "./json.js";
-import { isObject } from "./json.js";
-import { metadataOf } from "./objects.js";
+import { isObject, stringOr } from "./json.js";
+import { metadataOf, nowTimestamp } from "./objects.js";
 import { boolParam } from "./params.js";
 import { errors } from "./status.js";
 
@@ -40,9 +40,6 @@ export interface PodLogOptions {
   readonly limitBytes: number | undefined;
 }
 
-function str(value: unknown): string {
-  return typeof value === "string" ? value : "";
-}
 
 function flag(query: URLSearchParams, name: string): boolean {
   return boolParam(query, name) === true;
@@ -68,7 +65,7 @@ export function podLogOptions(query: URLSearchParams, podName: string): PodLogOp
     if (!/^\d{4}-\d{2}-\d{2}T/.test(rawSinceTime) || Number.isNaN(t.getTime())) {
       throw errors.badRequest(`parsing time ${JSON.stringify(rawSinceTime)} as "2006-01-02T15:04:05Z07:00": cannot parse`);
     }
-    sinceTime = t.toISOString().replace(/\.\d{3}Z$/, "Z");
+    sinceTime = nowTimestamp(t);
   }
   const opts: PodLogOptions = {
     container: query.get("container") ?? undefined,
@@ -96,12 +93,12 @@ export function podLogOptions(query: URLSearchParams, podName: string): PodLogOp
 function containerNames(pod: JsonObject, field: string): string[] {
   const spec = isObject(pod["spec"]) ? pod["spec"] : {};
   const list = spec[field];
-  return Array.isArray(list) ? list.filter(isObject).map((c) => str(c["name"])) : [];
+  return Array.isArray(list) ? list.filter(isObject).map((c) => stringOr(c["name"])) : [];
 }
 
 /** The container whose log is read: the one asked for, which must exist, or the pod's only one (kube's validateContainer). */
 export function logContainer(pod: JsonObject, requested: string | undefined): string {
-  const name = str(metadataOf(pod)["name"]);
+  const name = stringOr(metadataOf(pod)["name"]);
   const containers = containerNames(pod, "containers");
   const init = containerNames(pod, "initContainers");
   const ephemeral = containerNames(pod, "ephemeralContainers");
@@ -127,11 +124,11 @@ export function kubeletAddress(node: JsonObject): { host: string; port: number }
   const addresses = Array.isArray(status["addresses"]) ? status["addresses"].filter(isObject) : [];
   let host = "";
   for (const type of preferredAddressTypes) {
-    host = str(addresses.find((a) => a["type"] === type && str(a["address"]) !== "")?.["address"]);
+    host = stringOr(addresses.find((a) => a["type"] === type && stringOr(a["address"]) !== "")?.["address"]);
     if (host !== "") break;
   }
   if (host === "") {
-    const known = addresses.map((a) => `{${str(a["type"])} ${str(a["address"])}}`).join(" ");
+    const known = addresses.map((a) => `{${stringOr(a["type"])} ${stringOr(a["address"])}}`).join(" ");
     throw errors.unknown(500, `no preferred addresses found; known addresses: [${known}]`);
   }
   const endpoints = isObject(status["daemonEndpoints"]) ? status["daemonEndpoints"] : {};
@@ -145,7 +142,7 @@ export function containerLogsUrl(address: { host: string; port: number }, pod: J
   const meta = metadataOf(pod);
   const host = address.host.includes(":") ? `[${address.host}]` : address.host;
   const url = new URL(`http://${host}:${address.port}`);
-  url.pathname = `/containerLogs/${[str(meta["namespace"]), str(meta["name"]), container].map(encodeURIComponent).join("/")}`;
+  url.pathname = `/containerLogs/${[stringOr(meta["namespace"]), stringOr(meta["name"]), container].map(encodeURIComponent).join("/")}`;
   const params: [string, string | undefined][] = [
     ["follow", opts.follow ? "true" : undefined],
     ["limitBytes", opts.limitBytes?.toString()],

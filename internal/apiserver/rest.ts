@@ -29,7 +29,7 @@ import { RevisionCompactedError } from "../store/index.js";
 import type { UpdateContext } from "./apply.js";
 import { ApplyConflictError, recordUpdate, serverSideApply } from "./apply.js";
 import type { JsonObject } from "./json.js";
-import { PatchError, clone, isObject, jsonEqual } from "./json.js";
+import { PatchError, clone, isObject, jsonEqual, stringOr } from "./json.js";
 import { applyJsonPatch } from "./json-patch.js";
 import { applyMergePatch } from "./merge-patch.js";
 import type { CachedObject } from "./objects.js";
@@ -105,9 +105,6 @@ interface Current {
   readonly stored: StoredObject;
 }
 
-function stringOr(value: unknown, fallback = ""): string {
-  return typeof value === "string" ? value : fallback;
-}
 
 /** The label selector of a Scale's status: the workload's selector in query form. */
 function selectorString(obj: JsonObject): string {
@@ -132,7 +129,7 @@ function decodeContinue(token: string): { rv: number; start: string } {
   }
 }
 
-function parseResourceVersion(raw: string, what = "resourceVersion"): number {
+export function parseResourceVersion(raw: string, what = "resourceVersion"): number {
   if (!/^\d+$/.test(raw)) throw errors.badRequest(`invalid ${what}: ${JSON.stringify(raw)} is not a resource version`);
   return Number(raw);
 }
@@ -342,16 +339,21 @@ export class Rest {
 
   // ---- get and list -----------------------------------------------------------------------
 
+  /** The resource's watch cache once it is ready and has reached rv (0: no revision to wait for). */
+  async freshCache(resource: ResourceInfo, rv: number): Promise<WatchCache> {
+    const cache = this.cache(resource);
+    await cache.waitReady(this.deps.cacheReadyTimeoutMs);
+    if (rv > 0) await cache.waitFresh(rv);
+    return cache;
+  }
+
   async get(scope: RequestScope, resourceVersion: string | undefined): Promise<JsonObject> {
     const name = scope.name as string;
     let obj: JsonObject | undefined;
     if (resourceVersion === undefined || resourceVersion === "") {
       obj = (await this.read(scope.resource, this.key(scope, name)))?.object;
     } else {
-      const rv = parseResourceVersion(resourceVersion);
-      const cache = this.cache(scope.resource);
-      await cache.waitReady(this.deps.cacheReadyTimeoutMs);
-      if (rv > 0) await cache.waitFresh(rv);
+      const cache = await this.freshCache(scope.resource, parseResourceVersion(resourceVersion));
       obj = cache.get(this.key(scope, name))?.object;
     }
     if (obj === undefined) throw errors.notFound(scope.resource, name);
@@ -370,9 +372,7 @@ export class Rest {
     if (rvRaw === "") return this.listFromStore(scope, q, 0);
     const rv = parseResourceVersion(rvRaw);
     if (match === "Exact" || (match === "" && q.limit > 0 && rv > 0)) return this.listFromStore(scope, q, rv);
-    const cache = this.cache(scope.resource);
-    await cache.waitReady(this.deps.cacheReadyTimeoutMs);
-    if (rv > 0) await cache.waitFresh(rv);
+    const cache = await this.freshCache(scope.resource, rv);
     const { items, resourceVersion } = cache.list({ namespace: scope.namespace, labels: q.labels, fields: q.fields });
     return { items: items.map((c) => c.object), cached: items, resourceVersion: String(resourceVersion) };
   }

@@ -297,11 +297,6 @@ export class WatchCache {
     return this.readyFlag;
   }
 
-  /** The oldest resourceVersion a watch may start after. */
-  get oldestResourceVersion(): number {
-    return this.windowStart;
-  }
-
   /**
    * Call `listener` after each batch of changes the cache takes in (and after a relist): for
    * in-process work that waits for objects to change, such as the garbage collector's.
