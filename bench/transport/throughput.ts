@@ -1,5 +1,5 @@
 /**
- * Throughput of small messages between two gRPC transports on loopback, in one process (so the
+ * Throughput of small messages between two peer transports on loopback, in one process (so the
  * sender and the receiver share one core's event loop). A quick measurement, not a test:
  *   node dist/bench/transport/throughput.js [seconds per run]
  * The sender keeps at most `window` messages unacknowledged, as raft's inflight limit would, and

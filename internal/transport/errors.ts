@@ -27,3 +27,16 @@ export class PeerRejectedError extends Error {
     super(message, options);
   }
 }
+
+/** A peer ended our message stream with a status: it refused the stream, or it is stopping. */
+export class StreamRefusedError extends Error {
+  override readonly name = "StreamRefusedError";
+  constructor(
+    /** A gRPC status code, as on the peer's gRPC calls. */
+    readonly code: number,
+    readonly details: string,
+    options?: ErrorOptions,
+  ) {
+    super(details, options);
+  }
+}

@@ -1,9 +1,12 @@
+import type { Socket } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import type { Message } from "../raft/index.js";
 import { PeerUrlError, TransportStateError } from "./errors.js";
-import type { SenderContext, SenderLimits } from "./grpc-peer.js";
-import { PeerSender } from "./grpc-peer.js";
-import { Receiver } from "./grpc-receiver.js";
+import type { PeerListener } from "./peer-listener.js";
+import { listenPeerPort } from "./peer-listener.js";
+import type { SenderContext, SenderLimits } from "./peer-sender.js";
+import { PeerSender } from "./peer-sender.js";
+import { Receiver } from "./receiver.js";
 import type { Transport, TransportHandler, TransportStats } from "./transport.js";
 import { SnapshotStatus, emptyStats } from "./transport.js";
 import type { PeerAddress } from "./url.js";
@@ -35,11 +38,11 @@ export interface GrpcTransportOptions {
   maxQueuedMessages?: number;
   /** Encoded bytes queued per peer before new messages are dropped. */
   maxQueuedBytes?: number;
-  /** A batch is cut when it would exceed this; a larger single message goes alone. */
+  /** A stream write is cut when it would exceed this; a larger single message goes alone. */
   maxBatchBytes?: number;
   /** Bytes written to a peer's stream and not yet taken by the connection; beyond it, messages queue. */
   maxInflightBytes?: number;
-  /** gRPC's message size limit both ways; larger raft messages are dropped as unsendable. */
+  /** Largest raft message either way (a stream frame, or a gRPC message); larger ones are dropped as unsendable. */
   maxMessageBytes?: number;
   /** Snapshot data per chunk of a Snapshot call. */
   snapshotChunkBytes?: number;
@@ -48,7 +51,11 @@ export interface GrpcTransportOptions {
   /** First reconnect delay after a stream breaks; it doubles per failure up to reconnectMaxMs. */
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
-  /** HTTP/2 keepalive ping period; a connection that misses keepaliveTimeoutMs is dropped. */
+  /**
+   * Keepalive period of message streams and gRPC connections: a stream that has carried
+   * nothing for keepaliveMs + keepaliveTimeoutMs (a gRPC connection whose ping goes unanswered
+   * for keepaliveTimeoutMs) is dropped.
+   */
   keepaliveMs?: number;
   keepaliveTimeoutMs?: number;
   /** Round-trip probe period per connected peer; 0 turns probing off. */
@@ -91,8 +98,10 @@ const shutdownGraceMs = 1000;
 type State = "new" | "starting" | "running" | "stopped";
 
 /**
- * The raft peer transport over gRPC: a server on this member's peer URLs and, per peer, one
- * long-lived client stream of message batches (see proto/peer.proto and PeerSender).
+ * The raft peer transport: on this member's peer URLs, message streams (plain TCP frames) and
+ * a gRPC server for snapshots, pings and the member list; per peer, one long-lived message
+ * stream that carries each event-loop turn's messages in one write (see proto/peer.proto and
+ * PeerSender).
  */
 export class GrpcTransport implements Transport {
   readonly id: number;
@@ -104,6 +113,7 @@ export class GrpcTransport implements Transport {
   private handler: TransportHandler | undefined;
   private state: State = "new";
   private server: grpc.Server | undefined;
+  private listeners: PeerListener[] = [];
   private readonly receiver: Receiver;
   private bound: string[] = [];
   private readonly peers = new Map<number, PeerSender>();
@@ -178,6 +188,9 @@ export class GrpcTransport implements Transport {
       id: this.id,
       clusterId: this.clusterId,
       maxSnapshotBytes: o.maxSnapshotBytes,
+      maxMessageBytes: o.maxMessageBytes,
+      keepaliveMs: o.keepaliveMs,
+      keepaliveTimeoutMs: o.keepaliveTimeoutMs,
       stats: this.counters,
       deliver: (m) => {
         if (this.state !== "running" || this.handler === undefined) return;
@@ -267,14 +280,19 @@ export class GrpcTransport implements Transport {
     });
     server.addService(peerService, this.receiver.implementation());
     this.server = server;
+    const injector = server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const handlers = {
+      stream: (socket: Socket) => this.receiver.stream(socket),
+      grpc: (socket: Socket) => injector.injectConnection(socket),
+    };
     try {
       for (const a of this.listen) {
-        const port = await new Promise<number>((resolve, reject) =>
-          server.bindAsync(a.target, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-        );
-        this.bound.push(`http://${a.host}:${port}`);
+        const listener = await listenPeerPort(a.host, a.port, handlers);
+        this.listeners.push(listener);
+        this.bound.push(`http://${a.host}:${listener.port}`);
       }
     } catch (err) {
+      for (const l of this.listeners) l.close();
       server.forceShutdown();
       this.state = "stopped";
       throw new PeerUrlError(this.listen[this.bound.length]?.url ?? "", `cannot listen: ${(err as Error).message}`, {
@@ -283,6 +301,7 @@ export class GrpcTransport implements Transport {
     }
     // stop() may have run while binding.
     if (this.state !== "starting") {
+      for (const l of this.listeners) l.close();
       server.forceShutdown();
       return;
     }
@@ -309,6 +328,7 @@ export class GrpcTransport implements Transport {
     this.unreachable.clear();
     this.snapshotReports = [];
     this.receiver.stop();
+    for (const l of this.listeners) l.close();
     const server = this.server;
     if (server === undefined) return;
     await new Promise<void>((resolve) => {

@@ -31,10 +31,11 @@ export interface TransportStats {
   messagesSent: number;
   /** Messages delivered to the handler. */
   messagesReceived: number;
-  /** Stream writes (each carries one batch); in memory, the number of send() calls that sent. */
+  /** Stream writes (each carries one turn's messages); in memory, the number of send() calls that sent. */
   batchesSent: number;
+  /** Stream reads (TCP may split a write); in memory, deliveries of a send() call's messages. */
   batchesReceived: number;
-  /** Bytes of encoded batches and snapshot chunks written and read. */
+  /** Bytes of message frames and snapshot chunks written and read. */
   bytesSent: number;
   bytesReceived: number;
   /** Messages to a peer that was never added. */

@@ -5,13 +5,12 @@ import protobuf from "protobufjs";
 import { CodecError } from "../raftpb/index.js";
 
 const protoPath = new URL("../../../proto/peer.proto", import.meta.url);
-const root = protobuf.parse(readFileSync(protoPath, "utf8"), { keepCase: false }).root;
+/** proto/peer.proto, parsed once. */
+export const peerRoot = protobuf.parse(readFileSync(protoPath, "utf8"), { keepCase: false }).root;
 
-const BatchPb = root.lookupType("raftplane.peer.Batch");
-const StreamSummaryPb = root.lookupType("raftplane.peer.StreamSummary");
-const SnapshotChunkPb = root.lookupType("raftplane.peer.SnapshotChunk");
-const PingResponsePb = root.lookupType("raftplane.peer.PingResponse");
-const MembersResponsePb = root.lookupType("raftplane.peer.MembersResponse");
+const SnapshotChunkPb = peerRoot.lookupType("raftplane.peer.SnapshotChunk");
+const PingResponsePb = peerRoot.lookupType("raftplane.peer.PingResponse");
+const MembersResponsePb = peerRoot.lookupType("raftplane.peer.MembersResponse");
 
 /** Request metadata every call carries (see proto/peer.proto). */
 export const metadataKeys = {
@@ -21,16 +20,6 @@ export const metadataKeys = {
   /** Response header: the receiver's member id, sent as soon as it accepts a stream. */
   memberId: "raftplane-member-id",
 } as const;
-
-export interface Batch {
-  /** Encoded raft messages. */
-  messages: Uint8Array[];
-}
-
-export interface StreamSummary {
-  delivered: number;
-  dropped: number;
-}
 
 export interface SnapshotChunk {
   /** First chunk: the encoded MsgSnap without its snapshot data; empty afterwards. */
@@ -95,11 +84,6 @@ function decodeMembersResponse(bytes: Buffer): MembersResponse {
 /** What a receiver got for one gRPC message: a value, or bytes that do not decode. */
 export type Decoded<T> = ({ ok: true; value: T } | { ok: false; error: Error }) & { size: number };
 
-/** One batch of already encoded raft messages. */
-export function encodeBatch(messages: readonly Uint8Array[]): Buffer {
-  return BatchPb.encode({ messages }).finish() as Buffer;
-}
-
 // Deserializers never throw: gRPC would end the whole stream with INTERNAL on a throw, and a
 // peer's bad bytes must cost only themselves.
 function decodeSafely<T>(type: protobuf.Type, bytes: Uint8Array, what: string): Decoded<T> {
@@ -111,25 +95,12 @@ function decodeSafely<T>(type: protobuf.Type, bytes: Uint8Array, what: string): 
   }
 }
 
-export function decodeBatch(bytes: Buffer): Decoded<Batch> {
-  return decodeSafely(BatchPb, bytes, "peer batch");
-}
-
 export function decodeSnapshotChunk(bytes: Buffer): Decoded<SnapshotChunk> {
   return decodeSafely(SnapshotChunkPb, bytes, "snapshot chunk");
 }
 
 export function encodeSnapshotChunk(chunk: Partial<SnapshotChunk>): Buffer {
   return SnapshotChunkPb.encode(chunk).finish() as Buffer;
-}
-
-function encodeStreamSummary(s: StreamSummary): Buffer {
-  return StreamSummaryPb.encode(s).finish() as Buffer;
-}
-
-function decodeStreamSummary(bytes: Buffer): StreamSummary {
-  const s = StreamSummaryPb.decode(bytes) as unknown as StreamSummary;
-  return { delivered: s.delivered, dropped: s.dropped };
 }
 
 function encodePingResponse(r: PingResponse): Buffer {
@@ -181,16 +152,6 @@ type Method<Req, Res, ServerReq> = Omit<MethodDefinition<Req, Res>, "requestDese
  * decode to Decoded values so malformed input reaches the handler instead of failing the call.
  */
 export const peerService = {
-  stream: {
-    path: "/raftplane.peer.Peer/Stream",
-    originalName: "Stream",
-    requestStream: true,
-    responseStream: false,
-    requestSerialize: passBytes,
-    requestDeserialize: decodeBatch,
-    responseSerialize: encodeStreamSummary,
-    responseDeserialize: decodeStreamSummary,
-  } satisfies Method<Buffer, StreamSummary, Decoded<Batch>>,
   snapshot: {
     path: "/raftplane.peer.Peer/Snapshot",
     originalName: "Snapshot",

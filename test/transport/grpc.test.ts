@@ -1,9 +1,17 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { connect } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import { message } from "../../internal/raft/index.js";
 import { encodeMessage } from "../../internal/raftpb/index.js";
-import { PeerRejectedError, encodeBatch, metadataKeys, peerService } from "../../internal/transport/index.js";
+import {
+  FrameKind,
+  PeerRejectedError,
+  decodeStatus,
+  encodeHello,
+  frame,
+  streamPreface,
+} from "../../internal/transport/index.js";
 import type { Member } from "./helpers.js";
 import {
   connectAll,
@@ -57,13 +65,12 @@ test("messages sent within one event-loop turn go out in one write", async () =>
   connectAll([a, b]);
   await waitFor("connection", () => a.transport.connectedPeers().includes(b.id));
   const before = a.transport.stats().batchesSent;
-  // Ten Ready-sized sends in one turn: one gRPC write.
+  // Ten Ready-sized sends in one turn: one stream write (TCP may deliver it in several reads).
   for (let r = 0; r < 10; r++) {
     a.transport.send(Array.from({ length: 100 }, (_, i) => numbered(a.id, b.id, r * 100 + i)));
   }
   await waitFor("the first thousand", () => b.recorder.messages.length === 1000);
   assert.equal(a.transport.stats().batchesSent - before, 1);
-  assert.equal(b.transport.stats().batchesReceived, 1);
   // Each later turn is its own write.
   for (let turn = 0; turn < 3; turn++) {
     a.transport.send([numbered(a.id, b.id, 1000 + turn)]);
@@ -207,52 +214,69 @@ test("a peer restarting mid-stream: the sender reports it, reconnects, and order
   }
 });
 
-/** A gRPC client that speaks the Peer service's wire format, or garbage, by hand. */
+/** A message stream written by hand: the preface, a hello, then whatever bytes a test sends. */
 function rawStream(
   url: string,
   header: { clusterId: string; from: number; to: number },
-): { call: grpc.ClientWritableStream<Buffer>; status: Promise<grpc.ServiceError | null>; close(): void } {
-  const client = new grpc.Client(url.replace("http://", ""), grpc.credentials.createInsecure());
-  const md = new grpc.Metadata();
-  md.set(metadataKeys.clusterId, header.clusterId);
-  md.set(metadataKeys.from, String(header.from));
-  md.set(metadataKeys.to, String(header.to));
-  let settle: (e: grpc.ServiceError | null) => void = () => {};
-  const status = new Promise<grpc.ServiceError | null>((resolve) => (settle = resolve));
-  const call = client.makeClientStreamRequest<Buffer, Buffer>(
-    peerService.stream.path,
-    (b) => b,
-    (b) => b,
-    md,
-    {},
-    (err) => settle(err),
-  );
-  call.on("error", () => {});
-  return { call, status, close: () => (call.cancel(), client.close()) };
+): { write(bytes: Uint8Array): void; statuses: { code: number; details: string }[]; closed: Promise<void>; close(): void } {
+  const u = new URL(url);
+  const socket = connect({ host: u.hostname, port: Number(u.port) });
+  socket.write(Buffer.concat([streamPreface, frame(FrameKind.Hello, encodeHello(header))]));
+  const statuses: { code: number; details: string }[] = [];
+  let received = Buffer.alloc(0);
+  socket.on("data", (chunk: Buffer) => {
+    received = Buffer.concat([received, chunk]);
+    while (received.length >= 5 && received.length >= 5 + received.readUInt32BE(0)) {
+      const length = received.readUInt32BE(0);
+      if (received[4] === FrameKind.Status) statuses.push(decodeStatus(received.subarray(5, 5 + length)));
+      received = received.subarray(5 + length);
+    }
+  });
+  socket.on("error", () => {});
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
+  return { write: (bytes) => socket.write(bytes), statuses, closed, close: () => socket.destroy() };
 }
+
+const messageFrame = (bytes: Uint8Array): Buffer => frame(FrameKind.Message, bytes);
 
 test("garbage on the stream is dropped and counted; the stream and other peers go on", async () => {
   const [a, b] = [await member(50), await member(51)];
   connectAll([a, b]);
   const raw = rawStream(b.url, { clusterId: "test-cluster", from: 59, to: 51 });
   try {
-    raw.call.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x01]));
-    raw.call.write(Buffer.from("not protobuf at all, just text: \u0000\u0001\u0002"));
-    // A well-formed batch carrying one broken message between two good ones.
-    const good = (i: number): Uint8Array => encodeMessage(numbered(59, 51, i));
-    raw.call.write(encodeBatch([good(1), new Uint8Array([0x08, 0xff, 0xff]), good(2)]));
+    const good = (i: number): Buffer => messageFrame(encodeMessage(numbered(59, 51, i)));
+    raw.write(good(1));
+    raw.write(messageFrame(Buffer.from("not protobuf at all, just text: \u0000\u0001\u0002")));
+    // A broken message between two good ones, all in one write.
+    raw.write(Buffer.concat([messageFrame(new Uint8Array([0x08, 0xff, 0xff])), good(2)]));
+    // A frame of an unknown kind is skipped.
+    raw.write(frame(77 as FrameKind, new Uint8Array([1, 2, 3])));
     // A message for another member is skipped, not delivered.
-    raw.call.write(encodeBatch([encodeMessage(numbered(59, 99, 3))]));
+    raw.write(messageFrame(encodeMessage(numbered(59, 99, 3))));
     await waitFor("good messages from the raw client", () => b.recorder.from(59).length === 2);
     a.transport.send([numbered(50, 51, 7)]);
     await waitFor("a valid peer's message", () => b.recorder.from(50).length === 1);
-    // The raw stream itself is still open and served.
-    raw.call.write(encodeBatch([good(4)]));
+    // The raw stream itself is still open and served, also for a frame split over two writes.
+    const last = good(4);
+    raw.write(last.subarray(0, 7));
+    await sleep(10);
+    raw.write(last.subarray(7));
     await waitFor("a message after the garbage", () => b.recorder.from(59).length === 3);
     const s = b.transport.stats();
-    assert.ok(s.malformedReceived >= 3, `malformed ${s.malformedReceived}`);
+    assert.equal(s.malformedReceived, 3);
     assert.equal(s.misaddressedReceived, 1);
     assert.deepEqual(indexesFrom(b.recorder, 59), [1, 2, 4]);
+    assert.deepEqual(raw.statuses, [{ code: 0, details: "", memberId: 51 }]);
+
+    // A frame longer than any message can be ends this stream only, with a status saying why.
+    const huge = Buffer.alloc(5);
+    huge.writeUInt32BE(0xffffffff, 0);
+    raw.write(huge);
+    await raw.closed;
+    assert.equal(raw.statuses[1]?.code, grpc.status.RESOURCE_EXHAUSTED);
+    assert.match(raw.statuses[1]?.details ?? "", /exceeds the limit/);
+    a.transport.send([numbered(50, 51, 8)]);
+    await waitFor("the valid peer still served", () => b.recorder.from(50).length === 2);
   } finally {
     raw.close();
   }
@@ -261,11 +285,10 @@ test("garbage on the stream is dropped and counted; the stream and other peers g
 test("a stream from another cluster is refused with FAILED_PRECONDITION", async () => {
   const b = await member(61);
   const raw = rawStream(b.url, { clusterId: "another-cluster", from: 60, to: 61 });
-  raw.call.write(encodeBatch([encodeMessage(numbered(60, 61, 1))]));
-  const err = await raw.status;
-  raw.close();
-  assert.equal(err?.code, grpc.status.FAILED_PRECONDITION);
-  assert.match(err?.details ?? "", /cluster ID mismatch/);
+  raw.write(messageFrame(encodeMessage(numbered(60, 61, 1))));
+  await raw.closed;
+  assert.equal(raw.statuses[0]?.code, grpc.status.FAILED_PRECONDITION);
+  assert.match(raw.statuses[0]?.details ?? "", /cluster ID mismatch/);
 
   // A transport configured for the other cluster: refused, told why, messages never delivered.
   const c = await member(60, { clusterId: "another-cluster" });
@@ -284,10 +307,21 @@ test("a stream from another cluster is refused with FAILED_PRECONDITION", async 
 test("a stream meant for another member id is refused", async () => {
   const b = await member(71);
   const raw = rawStream(b.url, { clusterId: "test-cluster", from: 70, to: 72 });
-  const err = await raw.status;
-  raw.close();
-  assert.equal(err?.code, grpc.status.FAILED_PRECONDITION);
-  assert.match(err?.details ?? "", /member ID mismatch/);
+  await raw.closed;
+  assert.equal(raw.statuses[0]?.code, grpc.status.FAILED_PRECONDITION);
+  assert.match(raw.statuses[0]?.details ?? "", /member ID mismatch/);
+});
+
+test("a connection that is neither a message stream nor gRPC is closed; the port keeps serving", async () => {
+  const [a, b] = [await member(75), await member(76)];
+  const u = new URL(b.url);
+  const socket = connect({ host: u.hostname, port: Number(u.port) });
+  socket.on("error", () => {});
+  socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  await new Promise((resolve) => socket.once("close", resolve));
+  connectAll([a, b]);
+  a.transport.send([numbered(75, 76, 1)]);
+  await waitFor("a message", () => b.recorder.from(75).length === 1);
 });
 
 test("unknown peers and full queues drop messages and report, never inside send", async () => {

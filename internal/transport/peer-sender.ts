@@ -3,12 +3,14 @@ import * as grpc from "@grpc/grpc-js";
 import type { Message } from "../raft/index.js";
 import { encodeMessage } from "../raftpb/index.js";
 import { Backoff } from "./backoff.js";
-import { PeerRejectedError } from "./errors.js";
+import { PeerRejectedError, StreamRefusedError } from "./errors.js";
+import { MessageStream } from "./stream-client.js";
+import { frameHeaderBytes, messageFrames } from "./stream-wire.js";
 import type { TransportStats } from "./transport.js";
 import { SnapshotStatus } from "./transport.js";
 import type { PeerAddress } from "./url.js";
-import type { PingRequest, PingResponse, SnapshotAck, StreamSummary } from "./wire.js";
-import { encodeBatch, encodeSnapshotChunk, headerMetadata, metadataKeys, peerService } from "./wire.js";
+import type { PingRequest, PingResponse, SnapshotAck } from "./wire.js";
+import { encodeSnapshotChunk, headerMetadata, peerService } from "./wire.js";
 
 /** Limits and timings a sender works with (see GrpcTransportOptions for their meaning). */
 export interface SenderLimits {
@@ -45,21 +47,20 @@ export interface SenderContext {
 const PeerClient = grpc.makeGenericClientConstructor(peerService, "raftplane.peer.Peer");
 const EMPTY = new Uint8Array(0);
 const passBytes = (b: Buffer): Buffer => b;
-// Bytes a batch adds around each message: a tag and a length prefix of up to 5 bytes.
-const framing = 6;
 
 /**
  * Everything this member sends to one peer: a queue flushed once per event-loop turn into one
- * long-lived Stream call, reconnected with backoff when it breaks, plus Snapshot calls and
- * pings. While the stream is down, messages are dropped (raft resends what matters) and the
- * peer is reported unreachable.
+ * long-lived message stream (stream-wire.ts), reconnected with backoff when it breaks, plus
+ * Snapshot and Ping calls over gRPC. While the stream is down, messages are dropped (raft
+ * resends what matters) and the peer is reported unreachable.
  */
 export class PeerSender {
   private addresses: readonly PeerAddress[];
   private urlIndex = 0;
+  /** For Ping calls; snapshots open their own. */
   private client: grpc.Client | undefined;
-  private call: grpc.ClientWritableStream<Buffer> | undefined;
-  /** The peer accepted the current call (its response headers arrived). */
+  private call: MessageStream | undefined;
+  /** The peer accepted the current stream. */
   private accepted = false;
   /** Whether the last event reported was "connected"; suppresses repeated "disconnected". */
   private up: boolean | undefined;
@@ -67,7 +68,7 @@ export class PeerSender {
   private readonly backoff: Backoff;
   private queue: Uint8Array[] = [];
   private queuedBytes = 0;
-  /** Bytes handed to gRPC whose write has not completed yet: gRPC's own buffer, bounded by us. */
+  /** Bytes written to the stream that the connection has not taken yet: Node's buffer, bounded by us. */
   private inflightBytes = 0;
   private snapshotCall: grpc.ClientWritableStream<Buffer> | undefined;
   private snapshotClient: grpc.Client | undefined;
@@ -112,7 +113,7 @@ export class PeerSender {
       stats.droppedUnsendable++;
       return;
     }
-    if (bytes.length + framing > limits.maxMessageBytes) {
+    if (bytes.length > limits.maxMessageBytes) {
       stats.droppedUnsendable++;
       this.ctx.reportUnreachable(this.id);
       return;
@@ -147,14 +148,16 @@ export class PeerSender {
       let n = 0;
       let size = 0;
       for (const b of this.queue) {
-        if (n > 0 && size + b.length + framing > limits.maxBatchBytes) break;
-        size += b.length + framing;
+        if (n > 0 && size + b.length + frameHeaderBytes > limits.maxBatchBytes) break;
+        size += b.length + frameHeaderBytes;
         n++;
       }
-      const messages = this.queue.slice(0, n);
-      this.queue = this.queue.slice(n);
-      for (const b of messages) this.queuedBytes -= b.length;
-      const batch = encodeBatch(messages);
+      const messages = n === this.queue.length ? this.queue : this.queue.slice(0, n);
+      this.queue = n === this.queue.length ? [] : this.queue.slice(n);
+      let payloadBytes = 0;
+      for (const b of messages) payloadBytes += b.length;
+      this.queuedBytes -= payloadBytes;
+      const batch = messageFrames(messages, payloadBytes);
       const len = batch.length;
       this.inflightBytes += len;
       stats.batchesSent++;
@@ -202,35 +205,31 @@ export class PeerSender {
   }
 
   private open(): void {
-    this.client ??= this.newClient();
     this.accepted = false;
     this.inflightBytes = 0;
-    const call: grpc.ClientWritableStream<Buffer> = this.client.makeClientStreamRequest<Buffer, StreamSummary>(
-      peerService.stream.path,
-      passBytes,
-      peerService.stream.responseDeserialize,
-      this.callMetadata(),
-      {},
-      (err) => {
+    const { limits } = this.ctx;
+    const call: MessageStream = new MessageStream({
+      address: this.address(),
+      header: { clusterId: this.ctx.clusterId, from: this.ctx.id, to: this.id },
+      keepaliveMs: limits.keepaliveMs,
+      keepaliveTimeoutMs: limits.keepaliveTimeoutMs,
+      accepted: () => {
         if (call !== this.call) return;
-        // The peer ended a stream we meant to keep: reconnect, as for any break.
-        this.failed(err ?? new Error(`member ${this.id} closed the stream`));
+        this.accepted = true;
+        this.backoff.reset();
+        if (this.up !== true) {
+          this.up = true;
+          this.ctx.connected(this.id, this.url);
+        }
       },
-    );
-    this.call = call;
-    call.on("error", () => {});
-    call.on("metadata", (md: grpc.Metadata) => {
-      if (call !== this.call || md.get(metadataKeys.memberId)[0] !== String(this.id)) return;
-      this.accepted = true;
-      this.backoff.reset();
-      if (this.up !== true) {
-        this.up = true;
-        this.ctx.connected(this.id, this.url);
-      }
+      failed: (err) => {
+        if (call === this.call) this.failed(err);
+      },
     });
+    this.call = call;
   }
 
-  private failed(err: grpc.ServiceError | Error): void {
+  private failed(err: Error): void {
     const url = this.url;
     this.call = undefined;
     this.accepted = false;
@@ -238,7 +237,7 @@ export class PeerSender {
     // Whatever was in flight on the broken stream may be lost.
     this.ctx.reportUnreachable(this.id);
     let error: Error = err;
-    if ("code" in err && err.code === grpc.status.FAILED_PRECONDITION) {
+    if (err instanceof StreamRefusedError && err.code === grpc.status.FAILED_PRECONDITION) {
       // Another cluster, or another member at this URL: a quick retry will not fix that.
       this.backoff.exhaust();
       error = new PeerRejectedError(this.id, url, `member ${this.id} at ${url} refused us: ${err.details}`, { cause: err });
@@ -286,7 +285,7 @@ export class PeerSender {
     const call = this.call;
     this.call = undefined;
     this.accepted = false;
-    call?.cancel();
+    call?.close();
   }
 
   /** Stop for good: cancel calls and timers, close connections, forget the queue. */
@@ -376,7 +375,8 @@ export class PeerSender {
 
   /** Time one Ping call, when the stream is up and no ping is outstanding. */
   ping(): void {
-    if (!this.accepted || this.pingCall !== undefined || this.client === undefined) return;
+    if (!this.accepted || this.pingCall !== undefined) return;
+    this.client ??= this.newClient();
     const started = process.hrtime.bigint();
     this.pingCall = this.client.makeUnaryRequest<PingRequest, PingResponse>(
       peerService.ping.path,

@@ -1,9 +1,11 @@
+import type { Socket } from "node:net";
 import * as grpc from "@grpc/grpc-js";
 import type { Message } from "../raft/index.js";
 import { decodeMessage } from "../raftpb/index.js";
+import { FrameKind, FrameReader, Keepalive, decodeHello, encodeStatus, frame } from "./stream-wire.js";
+import type { StreamStatus } from "./stream-wire.js";
 import type { TransportStats } from "./transport.js";
 import type {
-  Batch,
   CallHeader,
   Decoded,
   MembersRequest,
@@ -12,7 +14,6 @@ import type {
   PingResponse,
   SnapshotAck,
   SnapshotChunk,
-  StreamSummary,
 } from "./wire.js";
 import { metadataKeys, readHeader } from "./wire.js";
 
@@ -21,6 +22,10 @@ export interface ReceiverContext {
   readonly id: number;
   readonly clusterId: string;
   readonly maxSnapshotBytes: number;
+  /** Largest message frame accepted on a message stream; a longer one ends the stream. */
+  readonly maxMessageBytes: number;
+  readonly keepaliveMs: number;
+  readonly keepaliveTimeoutMs: number;
   readonly stats: TransportStats;
   /** Hand a message to the handler (no-op once stopping). */
   deliver(m: Message): void;
@@ -38,8 +43,9 @@ export const removedFromCluster = "has been permanently removed from the cluster
 type ErrorStatus = { code: grpc.status; details: string };
 
 /**
- * The server half of the Peer service. It checks each call's header, decodes what peers send,
- * and never lets a peer's bad input end anything but that peer's own call.
+ * The receiving half of the peer protocols: message streams (stream-wire.ts) and the gRPC Peer
+ * service. It checks each stream's or call's header, decodes what peers send, and never lets a
+ * peer's bad input end anything but that peer's own stream or call.
  */
 export class Receiver {
   /** Ends each open call; used on stop so shutdown does not wait on peers' long-lived streams. */
@@ -51,8 +57,6 @@ export class Receiver {
   /** The grpc-js implementation object for peerService. */
   implementation(): grpc.UntypedServiceImplementation {
     return {
-      stream: (call: grpc.ServerReadableStream<Decoded<Batch>, StreamSummary>, cb: grpc.sendUnaryData<StreamSummary>) =>
-        this.stream(call, cb),
       snapshot: (call: grpc.ServerReadableStream<Decoded<SnapshotChunk>, SnapshotAck>, cb: grpc.sendUnaryData<SnapshotAck>) =>
         this.snapshot(call, cb),
       ping: (call: grpc.ServerUnaryCall<PingRequest, PingResponse>, cb: grpc.sendUnaryData<PingResponse>) => this.ping(call, cb),
@@ -61,7 +65,7 @@ export class Receiver {
     };
   }
 
-  /** End every open call with UNAVAILABLE; later calls are refused the same way. */
+  /** End every open stream and call with UNAVAILABLE; later ones are refused the same way. */
   stop(): void {
     this.stopping = true;
     const status = { code: grpc.status.UNAVAILABLE, details: `member ${this.ctx.id} is stopping` };
@@ -70,10 +74,9 @@ export class Receiver {
   }
 
   /** The caller's header when it may talk to us, else the status refusing it. */
-  private admit(md: grpc.Metadata): CallHeader | ErrorStatus {
+  private admit(h: CallHeader | string): CallHeader | ErrorStatus {
     const { id, clusterId, stats } = this.ctx;
     if (this.stopping) return { code: grpc.status.UNAVAILABLE, details: `member ${id} is stopping` };
-    const h = readHeader(md);
     let reason: string | undefined;
     if (typeof h === "string") reason = `${h}: not a raftplane peer`;
     else if (h.clusterId !== clusterId) {
@@ -110,54 +113,84 @@ export class Receiver {
     return end;
   }
 
-  private stream(call: grpc.ServerReadableStream<Decoded<Batch>, StreamSummary>, cb: grpc.sendUnaryData<StreamSummary>): void {
-    const h = this.admit(call.metadata);
-    if ("code" in h) return cb(h);
-    this.accept(call);
+  /**
+   * Serve a message stream on a connection whose preface has been read: the hello, then
+   * message frames delivered in order. A frame that does not decode, or a message for another
+   * member, is dropped and counted; the stream goes on.
+   */
+  stream(socket: Socket): void {
     const { stats, id } = this.ctx;
-    const summary: StreamSummary = { delivered: 0, dropped: 0 };
-    const end = this.track(cb, () => summary);
-    call.on("data", (batch: Decoded<Batch>) => {
-      if (this.stopping) return;
-      // A stream opened before its sender was removed: end it now, telling the sender why.
-      if (this.ctx.isRemoved(h.from)) {
-        end({ code: grpc.status.FAILED_PRECONDITION, details: `member ${h.from} ${removedFromCluster}` });
+    let header: CallHeader | undefined;
+    const end = (s: ErrorStatus): void => {
+      this.open.delete(end);
+      keepalive.stop();
+      if (socket.destroyed) return;
+      const status: StreamStatus = { code: s.code, details: s.details, memberId: id };
+      socket.end(frame(FrameKind.Status, encodeStatus(status)));
+      // A sender that does not close its side is cut off.
+      setTimeout(() => socket.destroy(), 1000).unref();
+    };
+    const keepalive = new Keepalive(socket, this.ctx.keepaliveMs, this.ctx.keepaliveTimeoutMs, () => socket.destroy());
+    this.open.add(end);
+    const onMessage = (payload: Buffer): void => {
+      let m: Message;
+      try {
+        // A copy per message: decoded entries point into the bytes they came from, and they
+        // may live long in the raft log; they should hold this message, not a whole read.
+        m = decodeMessage(Buffer.from(payload));
+      } catch {
+        stats.malformedReceived++;
         return;
+      }
+      if (m.to !== id) {
+        stats.misaddressedReceived++;
+        return;
+      }
+      this.ctx.deliver(m);
+    };
+    const reader = new FrameReader(this.ctx.maxMessageBytes, (kind, payload) => {
+      if (!this.open.has(end)) return;
+      if (header === undefined) {
+        if (kind !== FrameKind.Hello) {
+          stats.rejectedStreams++;
+          return end({ code: grpc.status.INVALID_ARGUMENT, details: "a message stream must begin with a hello" });
+        }
+        const admitted = this.admit(decodeHello(payload));
+        if ("code" in admitted) return end(admitted);
+        header = admitted;
+        socket.write(frame(FrameKind.Status, encodeStatus({ code: grpc.status.OK, details: "", memberId: id })));
+        keepalive.noteWrite();
+        return;
+      }
+      if (kind === FrameKind.Message) onMessage(payload);
+      else if (kind !== FrameKind.Keepalive) stats.malformedReceived++;
+    });
+    socket.on("data", (chunk: Buffer) => {
+      keepalive.noteRead();
+      if (this.stopping || !this.open.has(end)) return;
+      // A stream opened before its sender was removed: end it now, telling the sender why.
+      if (header !== undefined && this.ctx.isRemoved(header.from)) {
+        return end({ code: grpc.status.FAILED_PRECONDITION, details: `member ${header.from} ${removedFromCluster}` });
       }
       stats.batchesReceived++;
-      stats.bytesReceived += batch.size;
-      if (!batch.ok) {
+      stats.bytesReceived += chunk.length;
+      const error = reader.push(chunk);
+      if (error !== undefined) {
         stats.malformedReceived++;
-        summary.dropped++;
-        return;
-      }
-      for (const bytes of batch.value.messages) {
-        let m: Message;
-        try {
-          // A copy per message: decoded entries point into the bytes they came from, and they
-          // may live long in the raft log; they should hold this message, not a whole batch.
-          m = decodeMessage(Buffer.from(bytes));
-        } catch {
-          stats.malformedReceived++;
-          summary.dropped++;
-          continue;
-        }
-        if (m.to !== id) {
-          stats.misaddressedReceived++;
-          summary.dropped++;
-          continue;
-        }
-        summary.delivered++;
-        this.ctx.deliver(m);
+        end({ code: grpc.status.RESOURCE_EXHAUSTED, details: error });
       }
     });
-    call.on("end", () => end());
-    call.on("error", () => end({ code: grpc.status.CANCELLED, details: "stream broke" }));
-    call.on("cancelled", () => end({ code: grpc.status.CANCELLED, details: "cancelled by sender" }));
+    const closed = (): void => {
+      keepalive.stop();
+      this.open.delete(end);
+    };
+    socket.on("close", closed);
+    socket.on("error", () => socket.destroy());
+    socket.on("end", () => socket.end());
   }
 
   private snapshot(call: grpc.ServerReadableStream<Decoded<SnapshotChunk>, SnapshotAck>, cb: grpc.sendUnaryData<SnapshotAck>): void {
-    const h = this.admit(call.metadata);
+    const h = this.admit(readHeader(call.metadata));
     if ("code" in h) return cb(h);
     this.accept(call);
     const { stats, id, maxSnapshotBytes } = this.ctx;
@@ -223,7 +256,7 @@ export class Receiver {
   }
 
   private ping(call: grpc.ServerUnaryCall<PingRequest, PingResponse>, cb: grpc.sendUnaryData<PingResponse>): void {
-    const h = this.admit(call.metadata);
+    const h = this.admit(readHeader(call.metadata));
     if ("code" in h) return cb(h);
     cb(null, { memberId: this.ctx.id });
   }
