@@ -113,7 +113,7 @@ export function closedLoopResult(target: BenchCluster["target"], parts: readonly
 
 export async function measureClosedLoop(cluster: BenchCluster, o: ClosedLoopOptions): Promise<TargetResult> {
   const control = newControl();
-  const clients = startClients(cluster.endpoints, o, control);
+  const clients = startClients(await cluster.endpointsLeaderFirst(), o, control);
   try {
     const usage = await runWindow({
       label: cluster.target,

@@ -293,6 +293,16 @@ export class BenchCluster {
   }
 
   /**
+   * Every member's host:port, the leader's first: load tools deal connections over this list, so
+   * a single connection always goes to the leader, as in etcd's published write figures, and
+   * a run does not depend on which member won the election.
+   */
+  async endpointsLeaderFirst(): Promise<string[]> {
+    const leader = await this.leaderEndpoint();
+    return [leader, ...this.endpoints.filter((e) => e !== leader)];
+  }
+
+  /**
    * Stops every member: SIGTERM first, so a member run under `--cpu-prof` (NODE_OPTIONS) can
    * write its profile, then SIGKILL for any still running after a few seconds.
    */

@@ -87,7 +87,7 @@ export async function measureMixed(cluster: BenchCluster, o: MixedRunOptions): P
     const created = await watchers.create(60_000);
     await sleep(o.settleMs);
     const memoryWatchers = cluster.memory();
-    clients = startClients(cluster.endpoints, closedLoop, control);
+    clients = startClients(await cluster.endpointsLeaderFirst(), closedLoop, control);
     const running = clients;
     const failed = Promise.race([watchers.group.failed, running.group.failed]);
     failed.catch(() => undefined);
