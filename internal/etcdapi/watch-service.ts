@@ -160,25 +160,30 @@ function splitAtRevisions(events: readonly WireEvent[], maxBytes: number): (read
 }
 
 /**
- * The hub's responses for one watcher with consecutive event-bearing ones merged into one, as
- * etcd sends a catching-up watcher many revisions per message: a watcher behind by a thousand
- * revisions gets one message, not a thousand. Cancels and progress reports stay in place.
+ * The hub's responses for one watcher, grouped so that each group leaves as one message:
+ * consecutive event-bearing responses form one group, as etcd sends a catching-up watcher many
+ * revisions per message (a watcher behind by a thousand revisions gets one message, not a
+ * thousand); cancels and progress reports stay alone, in place.
  */
-export function coalesce(responses: readonly HubResponse[]): HubResponse[] {
-  const out: HubResponse[] = [];
-  let merged: Event[] | undefined;
+export function coalesce(responses: readonly HubResponse[]): HubResponse[][] {
+  const out: HubResponse[][] = [];
+  let run: HubResponse[] | undefined;
   for (const r of responses) {
-    const last = out[out.length - 1];
-    if (r.events.length === 0 || r.canceled || last === undefined || last.events.length === 0 || last.canceled) {
-      merged = undefined;
-      out.push(r);
+    const mergeable = r.events.length > 0 && !r.canceled;
+    if (mergeable && run !== undefined) {
+      run.push(r);
       continue;
     }
-    if (merged === undefined) merged = [...last.events];
-    for (const e of r.events) merged.push(e);
-    out[out.length - 1] = { ...r, events: merged };
+    const group = [r];
+    out.push(group);
+    run = mergeable ? group : undefined;
   }
   return out;
+}
+
+/** Whether a hub response holds exactly one revision (a live one always does). */
+function oneRevision(r: HubResponse): boolean {
+  return r.events[0]?.kv.modRevision === r.events[r.events.length - 1]?.kv.modRevision;
 }
 
 // WatchResponse's field numbers (proto/rpc.proto): header 1, watch_id 2, events 11.
@@ -369,9 +374,41 @@ class WatchStream {
       const responses = sw.watcher.take();
       // one that is still catching up goes to the back, so it cannot starve the others
       if (sw.watcher.pending) this.ready.add(sw);
-      for (const r of coalesce(responses)) this.send(sw, r);
+      for (const group of coalesce(responses)) this.sendGroup(sw, group);
     }
     this.maybeSendProgress();
+  }
+
+  /**
+   * One message for a group of coalesce(). Revisions that every watcher of them gets whole are
+   * encoded once and shared: a message of several is their encodings one after another behind
+   * the watch_id. A decoder appends the repeated events and keeps the last header, the newest
+   * revision's, as for one encoded message.
+   */
+  private sendGroup(sw: StreamWatch, group: readonly HubResponse[]): void {
+    const last = group[group.length - 1] as HubResponse;
+    if (group.length === 1) return this.send(sw, last);
+    const maxBytes = this.opts.maxResponseBytes ?? defaultMaxResponseBytes;
+    if (!sw.fragment && group.every(oneRevision)) {
+      const parts: Buffer[] = [];
+      let bytes = 0;
+      for (const r of group) {
+        const encoded = sharedEncoding(r.events, wireEvents(r.events), this.ctx.header(r.revision));
+        if (bytes > 0 && bytes + encoded.length > maxBytes) {
+          this.write(Buffer.concat(parts, bytes), sw.idField);
+          parts.length = 0;
+          bytes = 0;
+        }
+        parts.push(encoded);
+        bytes += encoded.length;
+      }
+      sw.sentEvents = true;
+      this.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, bytes), sw.idField);
+      return;
+    }
+    const events: Event[] = [];
+    for (const r of group) for (const e of r.events) events.push(e);
+    this.send(sw, { ...last, events });
   }
 
   private send(sw: StreamWatch, r: HubResponse): void {

@@ -217,6 +217,24 @@ describe("Watch service", () => {
     a.close();
   });
 
+  it("sends live revisions that queued together as one message of their shared encodings", async () => {
+    const w = watchCall();
+    const other = watchCall();
+    await w.create({ key: b("group/k"), watchId: 5 });
+    await other.create({ key: b("group/"), rangeEnd: b("group0") });
+    // Three revisions applied in one turn, as raft applies a batch: one pump takes all three.
+    const store = member.sm.store;
+    const revs = ["a", "b", "c"].map((v) => store.put({ key: b("group/k"), value: b(v) }).revision);
+    const [got, fromOther] = [await w.next(), await other.next()];
+    assert.equal(got.watchId, 5);
+    assert.deepEqual(events(got), revs.map((r, i) => `PUT group/k=${"abc"[i]}@${r}`));
+    assert.equal(rev(got), revs[2], "the header is the newest revision's");
+    assert.deepEqual(events(fromOther), events(got));
+    await w.quiet(50);
+    w.close();
+    other.close();
+  });
+
   it("watches a prefix, a range and every key from one on", async () => {
     const w = watchCall();
     const prefix = (await w.create({ key: b("rng/"), rangeEnd: b("rng0") })).watchId ?? 0;
@@ -581,15 +599,22 @@ describe("coalesce", () => {
     ...opts,
   });
 
-  it("merges runs of event responses and keeps progress and cancel responses in place", () => {
-    const out = coalesce([resp(2), resp(3), resp(4, { progressNotify: true }), resp(5), resp(6), resp(7, { canceled: true })]);
+  it("groups runs of event responses and keeps progress and cancel responses alone, in place", () => {
+    const out = coalesce([resp(2), resp(3), resp(4, { progressNotify: true }), resp(5), resp(6), resp(7, { canceled: true }), resp(8)]);
     assert.deepEqual(
-      out.map((r) => [r.revision, r.events.map((e) => e.kv.modRevision), r.canceled]),
+      out.map((g) => g.map((r) => [r.revision, r.events.map((e) => e.kv.modRevision), r.canceled])),
       [
-        [3, [2, 3], false],
-        [4, [], false],
-        [6, [5, 6], false],
-        [7, [], true],
+        [
+          [2, [2], false],
+          [3, [3], false],
+        ],
+        [[4, [], false]],
+        [
+          [5, [5], false],
+          [6, [6], false],
+        ],
+        [[7, [], true]],
+        [[8, [8], false]],
       ],
     );
   });
@@ -597,6 +622,6 @@ describe("coalesce", () => {
   it("leaves a single response, and the hub's shared array, untouched", () => {
     const one = resp(9);
     const out = coalesce([one]);
-    assert.equal(out[0], one);
+    assert.equal(out[0]?.[0], one);
   });
 });
