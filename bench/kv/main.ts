@@ -5,7 +5,7 @@ import type { ClosedLoopOptions } from "./closed-loop.js";
 import { measureClosedLoop, preload } from "./closed-loop.js";
 import { measureMixed } from "./mixed.js";
 import type { TargetResult } from "./results.js";
-import { flagParsers, machineInfo, machineLine, printProblems, runTargets, writeRunFile } from "./run.js";
+import { flagParsers, machineInfo, machineLine, printProblems, roundsLine, runTargets, writeRunFile } from "./run.js";
 import { formatTable, mixedRows, requestRows, watchFanoutRows } from "./table.js";
 import type { Row } from "./table.js";
 import { measureWatchFanout } from "./watch-fanout.js";
@@ -20,7 +20,7 @@ import { keyOf, MixedOperations, Workloads } from "./workloads.js";
  */
 
 const usage = `usage: npm run bench -- <put|range|txn|watch-fanout|mixed> [--target raftplane|etcd|both]
-  [--duration 20s] [--warmup 3s] [--workers 2] [--keyspace N] [--value-size N] [--timeout 10s] [--smoke]
+  [--duration 20s] [--warmup 3s] [--rounds 1] [--workers 2] [--keyspace N] [--value-size N] [--timeout 10s] [--smoke]
   put, range, txn, mixed: [--clients 100] [--conns 10]; range: [--consistency l|s]
   watch-fanout: [--watchers 1000] [--streams 10] [--conns 10] [--rate 0 (puts/s, 0 = full speed)]
                 [--writers 1] [--drain-timeout 10s]
@@ -54,6 +54,7 @@ const { values, positionals } = parseCommandLine(() =>
       target: { type: "string", default: "both" },
       duration: { type: "string", default: "20s" },
       warmup: { type: "string", default: "3s" },
+      rounds: { type: "string", default: "1" },
       clients: { type: "string", default: "100" },
       conns: { type: "string", default: "10" },
       workers: { type: "string", default: "2" },
@@ -84,6 +85,7 @@ const smoke = values.smoke;
 // A smoke run only proves the harness works end to end: short, small, and it writes no results.
 const durationMs = smoke ? 2000 : parseDuration("duration", values.duration);
 const warmupMs = smoke ? 500 : parseDuration("warmup", values.warmup);
+const roundCount = smoke ? 1 : parseCount("rounds", values.rounds);
 const timeoutMs = parseDuration("timeout", values.timeout);
 const clients = parseCount("clients", values.clients);
 const workers = parseCount("workers", values.workers);
@@ -167,6 +169,7 @@ const flags = {
   consistency: workload === "range" ? values.consistency : undefined,
   timeoutMs,
   smoke,
+  rounds: roundCount,
   members: 3,
   heartbeatMs: 100,
   electionMs: 1000,
@@ -175,12 +178,13 @@ const flags = {
   ...(workload === "mixed" ? { mix: weights, leases, podsPerNamespace, listLimit } : {}),
 };
 
-const { results, failures, memberExits } = await runTargets<TargetResult>(
+const { results, failures, memberExits, rounds } = await runTargets<TargetResult>(
   "bench",
   workload,
   targets,
   (target) => ({ what: `3-member ${target}` }),
   (_target, cluster) => measure(cluster),
+  { count: roundCount, figure: (r) => r.throughput },
 );
 
 const speed = rate > 0 ? `r${rate}` : `full${writers > 1 ? `-x${writers}` : ""}`;
@@ -190,11 +194,12 @@ const variant =
     : `${workload === "range" ? `${values.consistency}-` : ""}c${clients}-n${conns}${workload === "mixed" ? `-w${watchers}` : ""}`;
 console.log(`\n### ${title()}\n`);
 console.log(formatTable(targets, results, rows()));
+if (roundCount > 1) console.log(`\n${roundsLine(rounds, workload === "watch-fanout" ? "delivered events/s" : "req/s")}`);
 console.log(`\n${machineLine(machine)}`);
 console.log(`CPU figures are % of one core (the machine has ${machine.cores * 100} %); the client shares the machine with all three members and with whatever else runs.`);
 if (watching) console.log("Ratios are raftplane ÷ etcd: above 1 is better for rates, worse for latencies, times and memory.");
 printProblems(results, failures, memberExits);
-if (!smoke) writeRunFile(workload, variant, { flags, machine, results, failures, memberExits });
+if (!smoke) writeRunFile(workload, variant, { flags, machine, results, rounds, failures, memberExits });
 process.exit(failures.length > 0 ? 1 : 0);
 
 function title(): string {

@@ -93,9 +93,25 @@ export function machineLine(m: Machine): string {
   return `machine: ${m.cores} × ${m.cpuModel}, node ${m.node}${etcd}, raftplane ${m.raftplaneCommit}${m.raftplaneTreeDirty ? " (uncommitted changes)" : ""}, load average at start ${m.loadAverageAtStart.join(" ")}`;
 }
 
+/** Repeated measurements: the machine drifts between runs, so targets alternate and the median counts. */
+export interface Rounds<R> {
+  /** How many times each target is measured. */
+  readonly count: number;
+  /** The figure a round is ranked by (throughput, delivered events/s). */
+  readonly figure: (result: R) => number;
+}
+
+/** Each target's figure in every round it completed, in the order the rounds ran. */
+export interface RoundFigures {
+  readonly target: Target;
+  readonly figures: number[];
+}
+
 /**
  * Start each target's 3-member cluster in turn, measure it, and tear it down however the
- * measurement ends. A target that fails is reported and the next one still runs.
+ * measurement ends. A target that fails is reported and the next one still runs. With several
+ * rounds the order alternates (A B, B A, A B, ...) so that a machine getting slower or faster
+ * during the run favours neither, and each target's result is its median round by the figure.
  */
 export async function runTargets<R>(
   tool: string,
@@ -103,29 +119,48 @@ export async function runTargets<R>(
   targets: readonly Target[],
   setup: (target: Target) => { readonly what: string; readonly options?: ClusterOptions },
   measure: (target: Target, cluster: BenchCluster) => Promise<R>,
-): Promise<{ results: R[]; failures: RunFailure[]; memberExits: MemberExit[] }> {
-  const results: R[] = [];
+  rounds: Rounds<R> = { count: 1, figure: () => 0 },
+): Promise<{ results: R[]; failures: RunFailure[]; memberExits: MemberExit[]; rounds: RoundFigures[] }> {
+  const perTarget = new Map<Target, R[]>(targets.map((t) => [t, []]));
   const failures: RunFailure[] = [];
   const memberExits: MemberExit[] = [];
-  for (const target of targets) {
-    const { what, options } = setup(target);
-    process.stderr.write(`${tool} ${workload}: starting a ${what} cluster\n`);
-    let cluster: BenchCluster | undefined;
-    try {
-      cluster = await BenchCluster.start(target, options);
-      results.push(await measure(target, cluster));
-    } catch (err) {
-      process.stderr.write(`\n${tool}: ${target} failed: ${(err as Error).message}\n`);
-      failures.push({ target, error: (err as Error).message });
-    } finally {
-      for (const e of cluster?.exited() ?? []) {
-        process.stderr.write(`${tool}: ${target} member ${e.name} ${e.how} during the run; its log ends:\n${e.logTail}\n`);
-        memberExits.push({ target, member: e.name, how: e.how, logTail: e.logTail });
+  for (let round = 0; round < rounds.count; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse();
+    for (const target of order) {
+      const { what, options } = setup(target);
+      const of = rounds.count > 1 ? ` (round ${round + 1} of ${rounds.count})` : "";
+      process.stderr.write(`${tool} ${workload}: starting a ${what} cluster${of}\n`);
+      let cluster: BenchCluster | undefined;
+      try {
+        cluster = await BenchCluster.start(target, options);
+        perTarget.get(target)?.push(await measure(target, cluster));
+      } catch (err) {
+        process.stderr.write(`\n${tool}: ${target} failed: ${(err as Error).message}\n`);
+        failures.push({ target, error: (err as Error).message });
+      } finally {
+        for (const e of cluster?.exited() ?? []) {
+          process.stderr.write(`${tool}: ${target} member ${e.name} ${e.how} during the run; its log ends:\n${e.logTail}\n`);
+          memberExits.push({ target, member: e.name, how: e.how, logTail: e.logTail });
+        }
+        await cluster?.destroy();
       }
-      await cluster?.destroy();
     }
   }
-  return { results, failures, memberExits };
+  const results: R[] = [];
+  const figures: RoundFigures[] = [];
+  for (const [target, measured] of perTarget) {
+    if (measured.length === 0) continue;
+    figures.push({ target, figures: measured.map(rounds.figure) });
+    const ranked = [...measured].sort((a, b) => rounds.figure(a) - rounds.figure(b));
+    results.push(ranked[Math.floor((ranked.length - 1) / 2)] as R);
+  }
+  return { results, failures, memberExits, rounds: figures };
+}
+
+/** The line under a table of several rounds: every round's figure, and which one the table shows. */
+export function roundsLine(rounds: readonly RoundFigures[], unit: string): string {
+  const each = rounds.map((r) => `${r.target} ${r.figures.map((f) => Math.round(f).toLocaleString("en-US")).join(" / ")}`);
+  return `rounds, ${unit} in the order they ran (targets alternating; the table shows each target's median round): ${each.join("; ")}`;
 }
 
 /** First errors, failed targets and members that ended, printed under the table. */
