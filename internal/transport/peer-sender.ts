@@ -59,7 +59,7 @@ export class PeerSender {
   private urlIndex = 0;
   /** For Ping calls; snapshots open their own. */
   private client: grpc.Client | undefined;
-  private call: MessageStream | undefined;
+  private stream: MessageStream | undefined;
   /** The peer accepted the current stream. */
   private accepted = false;
   /** Whether the last event reported was "connected"; suppresses repeated "disconnected". */
@@ -99,7 +99,7 @@ export class PeerSender {
 
   /** Open the stream (the transport started, or the peer was added to a running one). */
   start(): void {
-    if (this.call === undefined && this.retryTimer === undefined && !this.closed) this.open();
+    if (this.stream === undefined && this.retryTimer === undefined && !this.closed) this.open();
     if (this.queue.length > 0) this.ctx.scheduleFlush(this);
   }
 
@@ -137,12 +137,12 @@ export class PeerSender {
   /** Write what is queued, in batches, as far as the in-flight byte budget allows. */
   flush(): void {
     if (this.closed || !this.ctx.running()) return;
-    if (this.call === undefined) {
+    if (this.stream === undefined) {
       if (this.retryTimer !== undefined) return this.dropQueue();
       this.open();
     }
-    const call = this.call;
-    if (call === undefined) return;
+    const stream = this.stream;
+    if (stream === undefined) return;
     const { limits, stats } = this.ctx;
     while (this.queue.length > 0 && this.inflightBytes < limits.maxInflightBytes) {
       let n = 0;
@@ -163,8 +163,8 @@ export class PeerSender {
       stats.batchesSent++;
       stats.messagesSent += n;
       stats.bytesSent += len;
-      call.write(batch, () => {
-        if (call !== this.call) return;
+      stream.write(batch, () => {
+        if (stream !== this.stream) return;
         this.inflightBytes -= len;
         if (this.queue.length > 0) this.ctx.scheduleFlush(this);
       });
@@ -208,13 +208,13 @@ export class PeerSender {
     this.accepted = false;
     this.inflightBytes = 0;
     const { limits } = this.ctx;
-    const call: MessageStream = new MessageStream({
+    const stream: MessageStream = new MessageStream({
       address: this.address(),
       header: { clusterId: this.ctx.clusterId, from: this.ctx.id, to: this.id },
       keepaliveMs: limits.keepaliveMs,
       keepaliveTimeoutMs: limits.keepaliveTimeoutMs,
       accepted: () => {
-        if (call !== this.call) return;
+        if (stream !== this.stream) return;
         this.accepted = true;
         this.backoff.reset();
         if (this.up !== true) {
@@ -223,15 +223,15 @@ export class PeerSender {
         }
       },
       failed: (err) => {
-        if (call === this.call) this.failed(err);
+        if (stream === this.stream) this.failed(err);
       },
     });
-    this.call = call;
+    this.stream = stream;
   }
 
   private failed(err: Error): void {
     const url = this.url;
-    this.call = undefined;
+    this.stream = undefined;
     this.accepted = false;
     this.dropQueue();
     // Whatever was in flight on the broken stream may be lost.
@@ -282,10 +282,10 @@ export class PeerSender {
   private cancelStream(): void {
     clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
-    const call = this.call;
-    this.call = undefined;
+    const stream = this.stream;
+    this.stream = undefined;
     this.accepted = false;
-    call?.close();
+    stream?.close();
   }
 
   /** Stop for good: cancel calls and timers, close connections, forget the queue. */

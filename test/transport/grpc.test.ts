@@ -218,23 +218,31 @@ test("a peer restarting mid-stream: the sender reports it, reconnects, and order
 function rawStream(
   url: string,
   header: { clusterId: string; from: number; to: number },
-): { write(bytes: Uint8Array): void; statuses: { code: number; details: string }[]; closed: Promise<void>; close(): void } {
+): {
+  write(bytes: Uint8Array): void;
+  onFrame(f: (kind: number) => void): void;
+  statuses: { code: number; details: string }[];
+  closed: Promise<void>;
+  close(): void;
+} {
   const u = new URL(url);
   const socket = connect({ host: u.hostname, port: Number(u.port) });
   socket.write(Buffer.concat([streamPreface, frame(FrameKind.Hello, encodeHello(header))]));
   const statuses: { code: number; details: string }[] = [];
   let received = Buffer.alloc(0);
+  let onFrame: (kind: number) => void = () => {};
   socket.on("data", (chunk: Buffer) => {
     received = Buffer.concat([received, chunk]);
     while (received.length >= 5 && received.length >= 5 + received.readUInt32BE(0)) {
       const length = received.readUInt32BE(0);
+      onFrame(received[4] as number);
       if (received[4] === FrameKind.Status) statuses.push(decodeStatus(received.subarray(5, 5 + length)));
       received = received.subarray(5 + length);
     }
   });
   socket.on("error", () => {});
   const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-  return { write: (bytes) => socket.write(bytes), statuses, closed, close: () => socket.destroy() };
+  return { write: (bytes) => socket.write(bytes), onFrame: (f) => (onFrame = f), statuses, closed, close: () => socket.destroy() };
 }
 
 const messageFrame = (bytes: Uint8Array): Buffer => frame(FrameKind.Message, bytes);
@@ -310,6 +318,21 @@ test("a stream meant for another member id is refused", async () => {
   await raw.closed;
   assert.equal(raw.statuses[0]?.code, grpc.status.FAILED_PRECONDITION);
   assert.match(raw.statuses[0]?.details ?? "", /member ID mismatch/);
+});
+
+test("a receiver sends keepalives while idle and drops a stream that stays silent", async () => {
+  const b = await member(73, { keepaliveMs: 100, keepaliveTimeoutMs: 150 });
+  const raw = rawStream(b.url, { clusterId: "test-cluster", from: 74, to: 73 });
+  let keepalives = 0;
+  raw.onFrame((kind) => {
+    if (kind === FrameKind.Keepalive) keepalives++;
+  });
+  const started = Date.now();
+  await raw.closed;
+  const lasted = Date.now() - started;
+  assert.deepEqual(raw.statuses, [{ code: 0, details: "", memberId: 73 }]);
+  assert.ok(keepalives >= 1, "no keepalive before giving up");
+  assert.ok(lasted >= 250 && lasted < 2000, `dropped after ${lasted} ms`);
 });
 
 test("a connection that is neither a message stream nor gRPC is closed; the port keeps serving", async () => {
