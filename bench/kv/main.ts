@@ -192,6 +192,8 @@ const variant =
   workload === "watch-fanout"
     ? `w${watchers}-s${streams}-${speed}`
     : `${workload === "range" ? `${values.consistency}-` : ""}c${clients}-n${conns}${workload === "mixed" ? `-w${watchers}` : ""}`;
+// A run of one target gets its own file, so it never replaces the same day's side-by-side run.
+const fileVariant = targets.length === 1 ? `${variant}-${targets[0]}` : variant;
 console.log(`\n### ${title()}\n`);
 console.log(formatTable(targets, results, rows()));
 if (roundCount > 1) console.log(`\n${roundsLine(rounds, workload === "watch-fanout" ? "delivered events/s" : "req/s")}`);
@@ -199,7 +201,7 @@ console.log(`\n${machineLine(machine)}`);
 console.log(`CPU figures are % of one core (the machine has ${machine.cores * 100} %); the client shares the machine with all three members and with whatever else runs.`);
 if (watching) console.log("Ratios are raftplane ÷ etcd: above 1 is better for rates, worse for latencies, times and memory.");
 printProblems(results, failures, memberExits);
-if (!smoke) writeRunFile(workload, variant, { flags, machine, results, rounds, failures, memberExits });
+if (!smoke) writeRunFile(workload, fileVariant, { flags, machine, results, rounds, failures, memberExits });
 process.exit(failures.length > 0 ? 1 : 0);
 
 function title(): string {

@@ -80,8 +80,9 @@ export function machineInfo(withEtcd: boolean): Machine {
     node: process.version,
     etcd: withEtcd ? (commandOutput(etcdBinary, ["--version"]).split("\n")[0] ?? "unknown") : "not run",
     raftplaneCommit: commandOutput("git", ["rev-parse", "--short", "HEAD"]),
-    // Other engineers edit the server while benches run: say whether the tree was clean.
-    raftplaneTreeDirty: commandOutput("git", ["status", "--porcelain"]) !== "",
+    // Other engineers edit the server while benches run: say whether the tree was clean. The
+    // results a session of runs writes do not count.
+    raftplaneTreeDirty: commandOutput("git", ["status", "--porcelain", "--", ".", ":!bench/results"]) !== "",
     loadAverageAtStart: loadavg().map((l) => Number(l.toFixed(2))),
     dataDir: "os.tmpdir() (same disk for both targets)",
   };
