@@ -48,7 +48,7 @@ type ErrorStatus = { code: grpc.status; details: string };
  * peer's bad input end anything but that peer's own stream or call.
  */
 export class Receiver {
-  /** Ends each open call; used on stop so shutdown does not wait on peers' long-lived streams. */
+  /** Ends each open stream and call; used on stop so shutdown does not wait on peers' long-lived streams. */
   private readonly open = new Set<(s: ErrorStatus) => void>();
   private stopping = false;
 

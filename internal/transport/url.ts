@@ -11,7 +11,7 @@ export interface PeerAddress {
   readonly target: string;
 }
 
-// etcd peer URLs are scheme://host:port with nothing after; only plain HTTP is spoken here
+// etcd peer URLs are scheme://host:port with nothing after; only http:// is taken here
 // (TLS between peers is not implemented), so anything else is refused up front rather than
 // failing later as a connection that never comes up.
 const peerUrlPattern = /^([a-z][a-z0-9+.-]*):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})\/?$/;
@@ -23,11 +23,11 @@ const peerUrlPattern = /^([a-z][a-z0-9+.-]*):\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]
 export function parsePeerUrl(url: string, options: { listen?: boolean } = {}): PeerAddress {
   const m = peerUrlPattern.exec(url);
   if (m === null) {
-    if (/^https:/i.test(url)) throw new PeerUrlError(url, "https is not supported: peers speak plain HTTP/2 for now");
+    if (/^https:/i.test(url)) throw new PeerUrlError(url, "https is not supported: peers talk without TLS for now");
     throw new PeerUrlError(url, "not of the form scheme://host:port with no path, query or credentials");
   }
   const [, scheme, host, portText] = m as unknown as [string, string, string, string];
-  if (scheme === "https") throw new PeerUrlError(url, "https is not supported: peers speak plain HTTP/2 for now");
+  if (scheme === "https") throw new PeerUrlError(url, "https is not supported: peers talk without TLS for now");
   if (scheme !== "http") throw new PeerUrlError(url, `unsupported scheme "${scheme}"`);
   const port = Number(portText);
   if (port > 65535) throw new PeerUrlError(url, `port ${port} is out of range`);
