@@ -10,7 +10,7 @@ import { Receiver } from "./receiver.js";
 import type { Transport, TransportHandler, TransportStats } from "./transport.js";
 import { SnapshotStatus, emptyStats } from "./transport.js";
 import type { PeerAddress } from "./url.js";
-import { parsePeerUrl } from "./url.js";
+import { parsePeerUrl, socketHost } from "./url.js";
 import type { MembersResponse } from "./wire.js";
 import { peerService } from "./wire.js";
 
@@ -287,7 +287,7 @@ export class GrpcTransport implements Transport {
     };
     try {
       for (const a of this.listen) {
-        const listener = await listenPeerPort(a.host, a.port, handlers);
+        const listener = await listenPeerPort(socketHost(a), a.port, handlers);
         this.listeners.push(listener);
         this.bound.push(`http://${a.host}:${listener.port}`);
       }

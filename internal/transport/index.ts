@@ -1,7 +1,8 @@
 /**
  * The raft peer transport: GrpcTransport carries messages between members over plain TCP
- * message streams and snapshots over gRPC (proto/peer.proto); InMemoryTransport on an InMemoryNetwork does the same in memory for
- * tests, with partitions, loss, delay, reordering and duplication.
+ * message streams and snapshots over gRPC (proto/peer.proto); InMemoryTransport on an
+ * InMemoryNetwork does the same in memory for tests, with partitions, loss, delay, reordering
+ * and duplication.
  */
 export { GrpcTransport, grpcTransportDefaults } from "./grpc.js";
 export { InMemoryNetwork, InMemoryTransport, noFaults } from "./inmemory.js";

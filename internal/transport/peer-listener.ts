@@ -62,7 +62,7 @@ export async function listenPeerPort(host: string, port: number, handlers: PeerC
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, host.replace(/^\[(.*)\]$/, "$1"), () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
       resolve();
     });

@@ -5,7 +5,7 @@ import { encodeMessage } from "../raftpb/index.js";
 import { Backoff } from "./backoff.js";
 import { PeerRejectedError, StreamRefusedError } from "./errors.js";
 import { MessageStream } from "./stream-client.js";
-import { frameHeaderBytes, messageFrames } from "./stream-wire.js";
+import { FrameKind, frameHeaderBytes, frames } from "./stream-wire.js";
 import type { TransportStats } from "./transport.js";
 import { SnapshotStatus } from "./transport.js";
 import type { PeerAddress } from "./url.js";
@@ -157,7 +157,7 @@ export class PeerSender {
       let payloadBytes = 0;
       for (const b of messages) payloadBytes += b.length;
       this.queuedBytes -= payloadBytes;
-      const batch = messageFrames(messages, payloadBytes);
+      const batch = frames(FrameKind.Message, messages, payloadBytes);
       const len = batch.length;
       this.inflightBytes += len;
       stats.batchesSent++;
@@ -189,7 +189,7 @@ export class PeerSender {
       "grpc.initial_reconnect_backoff_ms": limits.reconnectInitialMs,
       "grpc.max_reconnect_backoff_ms": limits.reconnectMaxMs,
       // Keepalive pings find a peer that vanished without closing its connection (power loss,
-      // a network partition, SIGSTOP); without them the stream would hang, not fail.
+      // a network partition, SIGSTOP); without them a snapshot call would hang, not fail.
       "grpc.keepalive_time_ms": limits.keepaliveMs,
       "grpc.keepalive_timeout_ms": limits.keepaliveTimeoutMs,
       "grpc.keepalive_permit_without_calls": 1,

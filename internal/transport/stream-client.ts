@@ -1,8 +1,10 @@
 import { connect } from "node:net";
 import type { Socket } from "node:net";
+import { status as grpcStatus } from "@grpc/grpc-js";
 import { StreamRefusedError } from "./errors.js";
 import { FrameKind, FrameReader, Keepalive, decodeStatus, encodeHello, frame, streamPreface } from "./stream-wire.js";
 import type { PeerAddress } from "./url.js";
+import { socketHost } from "./url.js";
 import type { CallHeader } from "./wire.js";
 
 export interface MessageStreamOptions {
@@ -30,7 +32,7 @@ export class MessageStream {
 
   constructor(private readonly o: MessageStreamOptions) {
     const { address, header } = o;
-    this.socket = connect({ host: address.host.replace(/^\[(.*)\]$/, "$1"), port: address.port, noDelay: true });
+    this.socket = connect({ host: socketHost(address), port: address.port, noDelay: true });
     this.socket.write(Buffer.concat([streamPreface, frame(FrameKind.Hello, encodeHello(header))]));
     this.keepalive = new Keepalive(this.socket, o.keepaliveMs, o.keepaliveTimeoutMs, () =>
       this.fail(new Error(`member ${header.to} at ${address.url} sent nothing for ${o.keepaliveMs + o.keepaliveTimeoutMs} ms`)),
@@ -45,7 +47,7 @@ export class MessageStream {
       }
       if (status.code !== 0) return this.fail(new StreamRefusedError(status.code, status.details));
       if (status.memberId !== header.to) {
-        return this.fail(new StreamRefusedError(9, `member ${status.memberId} answered for member ${header.to}`));
+        return this.fail(new StreamRefusedError(grpcStatus.FAILED_PRECONDITION, `member ${status.memberId} answered for member ${header.to}`));
       }
       o.accepted();
     });

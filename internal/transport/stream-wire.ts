@@ -67,26 +67,25 @@ export function decodeStatus(bytes: Uint8Array): StreamStatus {
   }
 }
 
-/** One frame's bytes, header included. */
-export function frame(kind: FrameKind, payload: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(frameHeaderBytes + payload.length);
-  out.writeUInt32BE(payload.length, 0);
-  out[4] = kind;
-  out.set(payload, frameHeaderBytes);
-  return out;
-}
-
-/** Message frames for every payload, in one buffer: one socket write carries a turn's batch. */
-export function messageFrames(payloads: readonly Uint8Array[], bytes: number): Buffer {
+/**
+ * Frames of one kind for every payload (`bytes` of them in all), in one buffer: one socket
+ * write carries a turn's messages.
+ */
+export function frames(kind: FrameKind, payloads: readonly Uint8Array[], bytes: number): Buffer {
   const out = Buffer.allocUnsafe(bytes + payloads.length * frameHeaderBytes);
   let at = 0;
   for (const p of payloads) {
     out.writeUInt32BE(p.length, at);
-    out[at + 4] = FrameKind.Message;
+    out[at + 4] = kind;
     out.set(p, at + frameHeaderBytes);
     at += frameHeaderBytes + p.length;
   }
   return out;
+}
+
+/** One frame's bytes, header included. */
+export function frame(kind: FrameKind, payload: Uint8Array): Buffer {
+  return frames(kind, [payload], payload.length);
 }
 
 /**

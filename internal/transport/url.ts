@@ -34,3 +34,8 @@ export function parsePeerUrl(url: string, options: { listen?: boolean } = {}): P
   if (port === 0 && options.listen !== true) throw new PeerUrlError(url, "port 0 is only valid for listening");
   return { url, host, port, target: `${host}:${port}` };
 }
+
+/** The host as sockets take it: an IPv6 literal without its brackets. */
+export function socketHost(a: PeerAddress): string {
+  return a.host.replace(/^\[(.*)\]$/, "$1");
+}
