@@ -393,7 +393,8 @@ class WatchStream {
       const parts: Buffer[] = [];
       let bytes = 0;
       for (const r of group) {
-        const encoded = sharedEncoding(r.events, wireEvents(r.events), this.ctx.header(r.revision));
+        // The first watcher of a revision encodes it; every later one only looks it up.
+        const encoded = encodedCache.get(r.events) ?? sharedEncoding(r.events, wireEvents(r.events), this.ctx.header(r.revision));
         if (bytes > 0 && bytes + encoded.length > maxBytes) {
           this.write(Buffer.concat(parts, bytes), sw.idField);
           parts.length = 0;
